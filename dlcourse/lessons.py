@@ -1,0 +1,82 @@
+"""The course's lessons in order, with the results each profile must reach.
+
+Targets are checked by `dlcourse run` against what a notebook records with
+`dlcourse.record(name, value)`. A target is ``(operator, value)``.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DlcourseError
+
+_OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "<": operator.lt, ">": operator.gt}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    lesson_id: str  # "02_ann_mnist": directory and notebook name
+    title: str
+    targets: dict = field(default_factory=dict)  # {"smoke": {key: (op, value)}, "full": {...}}
+    records: tuple = ()  # keys the notebook must record in every profile (checked by the tests)
+
+    @property
+    def number(self) -> str:
+        return self.lesson_id.split("_", 1)[0]
+
+    def notebook(self, root: Path, source: str = "solutions") -> Path:
+        return Path(root) / source / self.lesson_id / f"{self.lesson_id}.ipynb"
+
+    def check(self, profile: str, records: dict) -> list[dict]:
+        """Compare recorded results with this profile's targets."""
+        checks = []
+        for key, (op, target) in self.targets.get(profile, {}).items():
+            value = records.get(key)
+            ok = value is not None and _OPS[op](value, target)
+            checks.append({"key": key, "op": op, "target": target, "value": value, "ok": bool(ok)})
+        return checks
+
+
+LESSONS = [
+    Lesson("00_setup_check", "Setup check",
+           {"smoke": {"sanity_accuracy": (">=", 0.5)}, "full": {"sanity_accuracy": (">=", 0.9)}},
+           records=("sanity_accuracy", "sanity_train_seconds")),
+    Lesson("01_images_as_arrays", "Images as arrays"),
+    Lesson("02_ann_mnist", "ANN on MNIST",
+           {"smoke": {"mlp_test_accuracy": (">=", 0.5)}, "full": {"mlp_test_accuracy": (">=", 0.98)}}),
+    Lesson("03_convolution", "Convolution by hand"),
+    Lesson("04_lenet", "LeNet",
+           {"smoke": {"lenet_test_accuracy": (">=", 0.3)},
+            "full": {"lenet_test_accuracy": (">=", 0.99), "challenge_test_accuracy": (">=", 0.994),
+                     "challenge_params": ("<", 10_000)}}),
+    Lesson("05_cifar10", "CIFAR-10",
+           {"full": {"seed_cnn_test_accuracy": (">=", 0.68), "improved_cnn_test_accuracy": (">=", 0.85)}}),
+    Lesson("06_vgg_transfer", "VGG and transfer learning",
+           {"full": {"transfer_test_accuracy": (">=", 0.95)}}),
+    Lesson("07_inception_resnet", "Inception and ResNet",
+           {"full": {"resnet20_test_accuracy": (">=", 0.915), "resnet20_train_seconds": ("<=", 300)}}),
+]
+
+BY_ID = {lesson.lesson_id: lesson for lesson in LESSONS}
+
+
+def find(name: str) -> Lesson:
+    """Look a lesson up by id ("04_lenet"), number ("04", "4") or slug ("lenet")."""
+    for lesson in LESSONS:
+        number, slug = lesson.lesson_id.split("_", 1)
+        if name in (lesson.lesson_id, number, slug) or (name.isdigit() and int(name) == int(number)):
+            return lesson
+    known = ", ".join(lesson.lesson_id for lesson in LESSONS)
+    raise DlcourseError(f"unknown lesson {name!r}; known lessons: {known}")
+
+
+def select(names: str | list[str] | None) -> list[Lesson]:
+    """Lessons named in a comma list (or all, in course order)."""
+    if not names:
+        return list(LESSONS)
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n.strip()]
+    chosen = {find(n.strip()).lesson_id for n in names}
+    return [lesson for lesson in LESSONS if lesson.lesson_id in chosen]

@@ -1,0 +1,59 @@
+"""Every lesson: executes in the smoke profile, records its results, and grades correctly in nbgrader."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import existing_lessons
+
+from dlcourse import lessons
+
+pytestmark = pytest.mark.slow
+LESSON_IDS = existing_lessons()
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_smoke_execution(smoke_report, lesson_id):
+    result = smoke_report[lesson_id]
+    assert result["status"] != "failed", (f"{lesson_id} failed: {result.get('error')}\n"
+                                          f"{result.get('cell_source')}\n{result.get('traceback_tail')}")
+    missing = [key for key in lessons.BY_ID[lesson_id].records if key not in result["records"]]
+    assert not missing, f"{lesson_id} did not record {missing}; recorded {sorted(result['records'])}"
+    assert result["status"] == "ok", f"{lesson_id} below its smoke targets: {result['checks']}"
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_exercise_count(lesson_id):
+    from roundtrip import REPO, grade_cells
+
+    cells = grade_cells(lessons.BY_ID[lesson_id].notebook(REPO))
+    minimum = 2 if lesson_id == "00_setup_check" else 4
+    assert len(cells) >= minimum, f"{lesson_id} has {len(cells)} autograded exercises; the standard asks {minimum}+"
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_solution_gets_full_marks(roundtrips, lesson_id):
+    result = roundtrips[lesson_id]
+    assert "solution" not in result["errors"], result["errors"].get("solution")
+    scores = result["scores"]["solution"]
+    lost = {cell: (scores.get(cell), points) for cell, points in result["max"].items() if scores.get(cell) != points}
+    assert not lost, f"the solution lost points (cell: (score, max)): {lost}"
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_blank_gets_zero(roundtrips, lesson_id):
+    result = roundtrips[lesson_id]
+    assert "blank" not in result["errors"], result["errors"].get("blank")
+    scores = result["scores"]["blank"]
+    assert set(scores) == set(result["max"]), "every test cell should be graded for the blank version"
+    earned = {cell: score for cell, score in scores.items() if score}
+    assert not earned, f"the untouched student version earned points: {earned}"
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_one_wrong_answer_loses_exactly_its_points(roundtrips, lesson_id):
+    result = roundtrips[lesson_id]
+    assert "wrong" not in result["errors"], result["errors"].get("wrong")
+    scores, wrong_test = result["scores"]["wrong"], f"{result['wrong_grade_id']}-test"
+    assert wrong_test in result["max"], f"test cell {wrong_test!r} not found (test ids must be <solution id>-test)"
+    expected = {cell: (0 if cell == wrong_test else points) for cell, points in result["max"].items()}
+    assert scores == expected, f"expected {expected}, got {scores}"
