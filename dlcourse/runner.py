@@ -53,7 +53,8 @@ def execute_lesson(repo: str, lesson: Lesson, source: str, profile: str, seed: i
     started = time.perf_counter()
     try:
         papermill.execute_notebook(str(notebook_path), str(output_path), parameters={"PROFILE": profile, "SEED": seed},
-                                   cwd=str(notebook_path.parent), progress_bar=False, execution_timeout=timeout)
+                                   cwd=str(notebook_path.parent), progress_bar=False, execution_timeout=timeout,
+                                   kernel_name="python3", language="python")  # this interpreter's kernel, whatever the file says
         result["status"] = "ok"
     except Exception as exc:  # PapermillExecutionError, missing notebook, dead kernel...
         result["status"] = "failed"
