@@ -8,6 +8,7 @@ are compared with the lesson's targets for the profile (`dlcourse.lessons`).
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import time
@@ -90,7 +91,8 @@ def run_course(repo: Path, lessons: list[Lesson], *, profile: str = "smoke", sou
             results[lesson.lesson_id] = execute_lesson(args[0], lesson, *args[1:])
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawn, not fork: a forked copy of a process that already loaded TensorFlow can deadlock.
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(execute_lesson, args[0], lesson, *args[1:]): lesson for lesson in lessons}
             for future in as_completed(futures):
                 results[futures[future].lesson_id] = future.result()

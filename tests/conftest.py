@@ -5,6 +5,7 @@ Both run lessons in parallel worker processes (2 cores on CI), each in its own k
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -44,6 +45,6 @@ def roundtrips(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("nbgrader-course")
     chosen = [lesson_id for lesson_id in existing_lessons() if (REPO / "tests" / "cases" / f"{lesson_id}.py").is_file()]
-    with ProcessPoolExecutor(max_workers=JOBS) as pool:
+    with ProcessPoolExecutor(max_workers=JOBS, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = dict(zip(chosen, pool.map(run_roundtrip, chosen, [str(work)] * len(chosen))))
     return results
