@@ -43,7 +43,12 @@ LESSONS = [
     Lesson("00_setup_check", "Setup check",
            {"smoke": {"sanity_accuracy": (">=", 0.5)}, "full": {"sanity_accuracy": (">=", 0.9)}},
            records=("sanity_accuracy", "sanity_train_seconds")),
-    Lesson("01_images_as_arrays", "Images as arrays"),
+    Lesson("01_images_as_arrays", "Images as arrays",
+           {profile: {"image_bytes": ("==", 750_000), "colour_count": ("==", 16_777_216),
+                      "vgg_means_max_error": ("<=", 1e-4), "sobel_max_abs_error_vs_oracle": ("<=", 1e-5)}
+            for profile in ("smoke", "full")},
+           records=("image_bytes", "colour_count", "astronaut_distinct_colours", "jpeg_compression_ratio",
+                    "vgg_means_max_error", "mnist_pixel_mean", "sobel_max_abs_error_vs_oracle")),
     Lesson("02_ann_mnist", "ANN on MNIST",
            {"smoke": {"mlp_test_accuracy": (">=", 0.5)}, "full": {"mlp_test_accuracy": (">=", 0.98)}}),
     Lesson("03_convolution", "Convolution by hand"),
