@@ -40,14 +40,26 @@ def _failure_details(output_path: Path) -> dict:
 def execute_lesson(repo: str, lesson: Lesson, source: str, profile: str, seed: int, backend: str | None,
                    output_dir: str, timeout: int | None = None) -> dict:
     """Execute one lesson; never raises for a notebook failure (it is reported instead)."""
+    saved = {key: os.environ.get(key) for key in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")}
+    if backend:
+        os.environ["KERAS_BACKEND"] = backend  # the kernel inherits this process's environment
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter buries real errors
+    try:
+        return _execute(repo, lesson, source, profile, seed, output_dir, timeout)
+    finally:
+        for key, value in saved.items():  # with --jobs 1 this is the caller's own process
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _execute(repo, lesson, source, profile, seed, output_dir, timeout) -> dict:
     import nbformat
     import papermill
 
     from .record import read_records
 
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend  # the kernel inherits this process's environment
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter buries real errors
     notebook_path = lesson.notebook(Path(repo), source)
     output_path = Path(output_dir) / f"{lesson.lesson_id}.ipynb"
     result = {"lesson": lesson.lesson_id, "title": lesson.title, "notebook": str(output_path)}

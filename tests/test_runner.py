@@ -83,3 +83,13 @@ def test_cli_rejects_unknown_profile_with_usage(capsys):
         cli.main(["run", "--profile", "fast"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+def test_backend_choice_does_not_leak_into_the_caller(tmp_path, monkeypatch):
+    from dlcourse.runner import execute_lesson
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    result = execute_lesson(str(tmp_path), Lesson("01_missing", "Missing"), "solutions", "smoke", 0, "jax",
+                            str(tmp_path))
+    assert result["status"] == "failed"  # no such notebook: reported, not raised
+    assert "KERAS_BACKEND" not in __import__("os").environ
