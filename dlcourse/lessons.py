@@ -64,7 +64,12 @@ LESSONS = [
     Lesson("05_cifar10", "CIFAR-10",
            {"full": {"seed_cnn_test_accuracy": (">=", 0.68), "improved_cnn_test_accuracy": (">=", 0.85)}}),
     Lesson("06_vgg_transfer", "VGG and transfer learning",
-           {"full": {"transfer_test_accuracy": (">=", 0.95)}}),
+           {"smoke": {"vgg16_params": ("==", 138_357_544), "vgg16_notop_params": ("==", 14_714_688),
+                      "alexnet_table_params": ("==", 1_664_678)},
+            "full": {"vgg16_params": ("==", 138_357_544), "pretrained_weights_loaded": ("==", True),
+                     "transfer_test_accuracy": (">=", 0.95)}},
+           records=("vgg16_params", "vgg16_notop_params", "alexnet_table_params", "pretrained_weights_loaded",
+                    "head_test_accuracy", "transfer_test_accuracy", "alexnet_test_accuracy", "image_size")),
     Lesson("07_inception_resnet", "Inception and ResNet",
            {"full": {"resnet20_test_accuracy": (">=", 0.915), "resnet20_train_seconds": ("<=", 300)}}),
 ]

@@ -70,8 +70,9 @@ def imagenet_weights(model: str = "vgg16", include_top: bool = False, profile: s
         print(f"ImageNet weights: Keras cache {path}")
         return path
     except Exception as exc:
+        detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
         reason = (f"no staged weights/{entry.file_name} in {data_dir()}, and Keras could not download it "
-                  f"({exc.__class__.__name__})")
+                  f"({exc.__class__.__name__}{': ' + detail if detail else ''})")
     if resolve_profile(profile) == "smoke":
         banner("NO PRETRAINED WEIGHTS (smoke profile): the base network starts from RANDOM weights",
                "Everything runs, but transfer-learning accuracies here show nothing about ImageNet features.\n"
