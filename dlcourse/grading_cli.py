@@ -1,7 +1,172 @@
-"""The instructor's grading verbs: collect, autograde, feedback, grades (see autograder/README.md)."""
+"""The instructor's grading verbs: collect, autograde, feedback, grades (see autograder/README.md).
+
+All of them work on nbgrader's course directory: ``--root``, else ``DLCOURSE_GRADING_ROOT``, else
+``autograder/work`` in the checkout (git-ignored).
+"""
 
 from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from .errors import DlcourseError
+
+
+def _fast_imports() -> None:
+    from .sandbox import skip_slow_format_checker
+
+    skip_slow_format_checker()
+
+
+def _root(args) -> Path:
+    from . import project
+    from .nbgrader_setup import grading_root
+
+    return Path(args.root).expanduser().resolve() if args.root else grading_root(project.root())
+
+
+def _existing_root(args) -> Path:
+    root = _root(args)
+    if not root.is_dir():
+        raise DlcourseError(f"no course directory at {root}: run `dlcourse collect --from PATH` first "
+                            f"(or pass --root / set DLCOURSE_GRADING_ROOT)")
+    return root
+
+
+def resolve_lesson(name: str) -> str:
+    """A registered lesson (id, number or slug), or any assignment folder in solutions/."""
+    from . import lessons, project
+
+    if (project.root() / "solutions" / name).is_dir():
+        return name
+    return lessons.find(name).lesson_id
+
+
+def _lessons(value: str | None) -> list[str] | None:
+    return [resolve_lesson(n.strip()) for n in value.split(",") if n.strip()] if value else None
+
+
+def _students(value: str | None) -> list[str] | None:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else None
+
+
+def _known_lessons() -> list[str]:
+    from . import lessons, project
+
+    folders = {p.name for p in (project.root() / "solutions").iterdir() if p.is_dir()}
+    return sorted(folders | {lesson.lesson_id for lesson in lessons.LESSONS})
+
+
+def _cmd_collect(args) -> int:
+    _fast_imports()
+    from .collect import collect
+
+    lesson = resolve_lesson(args.lesson) if args.lesson else None
+    report = collect(Path(args.source), _root(args), _known_lessons(), lesson=lesson, force=args.force)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: stop the workers, keep what is merged
+    raise KeyboardInterrupt
+
+
+def _cmd_autograde(args) -> int:
+    _fast_imports()
+    from . import project
+    from .autograde import autograde
+
+    lessons = [resolve_lesson(args.lesson)] if args.lesson else None
+    root = _existing_root(args)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        summary = autograde(project.root(), root, lessons, _students(args.students), jobs=args.jobs,
+                            timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory,
+                            force=args.force, retry_failed=args.retry_failed, progress=not args.no_progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"graded {summary['graded']}, failed {summary['failed']}, skipped {summary['skipped']} "
+          f"(already graded); gradebook: {root / 'gradebook.db'}")
+    for key, reason in summary["failures"].items():
+        print(f"  failed {key}: {reason}")
+    return 0
+
+
+def _cmd_feedback(args) -> int:
+    _fast_imports()
+    from .feedback import generate_feedback
+
+    root = _existing_root(args)
+    written = generate_feedback(root, _lessons(args.lessons), _students(args.students))
+    print(f"wrote {len(written)} feedback page(s) under {root / 'feedback'}")
+    return 0
+
+
+def _cmd_grades(args) -> int:
+    _fast_imports()
+    from .grades import grade_table, plot_distribution, summary_lines, write_csv
+
+    rows = grade_table(_existing_root(args), _lessons(args.lessons))
+    print("\n".join(summary_lines(rows)))
+    if args.csv:
+        write_csv(rows, Path(args.csv))
+        print(f"wrote {args.csv}")
+    if args.plot:
+        plot_distribution(rows, Path(args.plot))
+        print(f"wrote {args.plot}")
+    return 0
 
 
 def add_commands(commands) -> None:
     """Register the grading subcommands on the `dlcourse` parser."""
+    from .autograde import DEFAULT_TIMEOUT
+    from .collect import __doc__ as collect_doc
+    from .nbgrader_setup import EXECUTE_TIMEOUT
+    from .sandbox import DEFAULT_MEMORY_MB
+
+    def with_root(parser):
+        parser.add_argument("--root", help="nbgrader course directory (default: DLCOURSE_GRADING_ROOT or "
+                                           "autograder/work)")
+        return parser
+
+    collect = with_root(commands.add_parser(
+        "collect", help="import submissions (folder or zip; per-student folders, Canvas, Moodle)",
+        description=collect_doc, formatter_class=argparse.RawDescriptionHelpFormatter))
+    collect.add_argument("--from", dest="source", required=True, help="folder or .zip with the submissions")
+    collect.add_argument("--lesson", help="the lesson of every notebook in the download (for renamed files)")
+    collect.add_argument("--force", action="store_true", help="replace submissions already collected")
+    collect.set_defaults(func=_cmd_collect)
+
+    grade = with_root(commands.add_parser(
+        "autograde", help="grade every collected submission with nbgrader, in parallel and sandboxed"))
+    grade.add_argument("lesson", nargs="?", help="one lesson (default: every lesson with submissions)")
+    grade.add_argument("--students", help="comma list of student ids (default: all)")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                       help=f"wall-time limit per submission in seconds (default {DEFAULT_TIMEOUT})")
+    grade.add_argument("--cell-timeout", type=float, default=EXECUTE_TIMEOUT,
+                       help=f"per-cell limit; a slower cell fails and grading goes on (default {EXECUTE_TIMEOUT})")
+    grade.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB,
+                       help=f"address-space limit per process in MB, 0 for none (default {DEFAULT_MEMORY_MB})")
+    grade.add_argument("--force", action="store_true", help="re-grade submissions already graded")
+    grade.add_argument("--retry-failed", action="store_true", help="re-grade submissions that failed before")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.set_defaults(func=_cmd_autograde)
+
+    feedback = with_root(commands.add_parser(
+        "feedback", help="per-student HTML feedback (test, pass/fail, points, hint; never hidden-test source)"))
+    feedback.add_argument("--lessons", help="comma list (default: all graded)")
+    feedback.add_argument("--students", help="comma list of student ids (default: all)")
+    feedback.set_defaults(func=_cmd_feedback)
+
+    grades = with_root(commands.add_parser("grades", help="grade table per student, lesson and exercise"))
+    grades.add_argument("--lessons", help="comma list (default: all graded)")
+    grades.add_argument("--csv", help="write the table (one row per student, lesson, exercise) as CSV")
+    grades.add_argument("--plot", help="write a PNG of the score distribution per lesson and exercise")
+    grades.set_defaults(func=_cmd_grades)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use the `dlcourse` command")

@@ -31,6 +31,10 @@ def apply(config: Config, repo: Path, root: Path | None = None, release: Path | 
     config.CourseDirectory.source_directory = str(repo / "solutions")
     config.CourseDirectory.release_directory = str(release or repo / "course")
     config.Exchange.root = os.environ.get("DLCOURSE_EXCHANGE", str(Path(config.CourseDirectory.root) / "exchange"))
+    try:  # nbgrader refuses to work with an exchange folder that does not exist
+        Path(config.Exchange.root).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     config.Execute.timeout = EXECUTE_TIMEOUT
     config.Execute.interrupt_on_timeout = True
     # Student versions never carry outputs; hidden tests are stripped by ClearHiddenTests.
