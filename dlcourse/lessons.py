@@ -74,7 +74,11 @@ LESSONS = [
            records=("vgg16_params", "vgg16_notop_params", "alexnet_table_params", "pretrained_weights_loaded",
                     "head_test_accuracy", "transfer_test_accuracy", "alexnet_test_accuracy", "image_size")),
     Lesson("07_inception_resnet", "Inception and ResNet",
-           {"full": {"resnet20_test_accuracy": (">=", 0.915), "resnet20_train_seconds": ("<=", 300)}}),
+           {"smoke": {"resnet20_params": ("==", 271_098), "inception_params": ("==", 163_696)},
+            "full": {"resnet20_params": ("==", 271_098), "inception_params": ("==", 163_696),
+                     "resnet20_test_accuracy": (">=", 0.915), "resnet20_train_seconds": ("<=", 300)}},
+           records=("inception_params", "resnet20_params", "resnet20_test_accuracy", "resnet20_train_seconds",
+                    "plain20_test_accuracy")),
 ]
 
 BY_ID = {lesson.lesson_id: lesson for lesson in LESSONS}
