@@ -70,7 +70,8 @@ def imagenet_weights(model: str = "vgg16", include_top: bool = False, profile: s
         print(f"ImageNet weights: Keras cache {path}")
         return path
     except Exception as exc:
-        detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+        detail = detail if len(detail) <= 240 else "..." + detail[-237:]  # the cause is at the end
         reason = (f"no staged weights/{entry.file_name} in {data_dir()}, and Keras could not download it "
                   f"({exc.__class__.__name__}{': ' + detail if detail else ''})")
     if resolve_profile(profile) == "smoke":
