@@ -1,4 +1,7 @@
-"""Plots the lessons share. Secondary code: it draws results, it teaches nothing by itself."""
+"""Plots the lessons share. Secondary code: it draws results, it teaches nothing by itself.
+
+Each function shows its figure and returns nothing, so a call on a cell's last line shows it once.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,6 @@ def show_images(images, labels=None, class_names=None, ncols: int = 6, cmap=None
         figure.suptitle(title)
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def show_channels(image, names=("red", "green", "blue")):
@@ -44,7 +46,6 @@ def show_channels(image, names=("red", "green", "blue")):
         axis.axis("off")
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def plot_history(histories, metrics=("loss", "accuracy"), title=None):
@@ -69,7 +70,6 @@ def plot_history(histories, metrics=("loss", "accuracy"), title=None):
         figure.suptitle(title)
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
@@ -94,7 +94,6 @@ def plot_confusion_matrix(y_true, y_pred, class_names, title="Confusion matrix")
     axis.set_title(title)
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def plot_predictions(images, y_true, y_pred, class_names, ncols: int = 6, size: float = 1.8):
@@ -113,4 +112,3 @@ def plot_predictions(images, y_true, y_pred, class_names, ncols: int = 6, size: 
                        color="blue" if correct else "red")
     figure.tight_layout()
     plt.show()
-    return figure
