@@ -263,7 +263,8 @@ def merge_grades(root: Path, worker_root: Path, lesson: str, student: str) -> tu
         submission = gradebook.update_or_create_submission(lesson, student, **kwargs)
         for (notebook, cell), (score, manual) in grades.items():
             grade = gradebook.find_grade(cell, notebook, lesson, student)
-            grade.auto_score, grade.needs_manual_grade = score, manual
+            # As nbgrader's SaveAutoGrades: a manual score is kept, and flagged for review against the new run.
+            grade.auto_score, grade.needs_manual_grade = score, bool(manual or grade.manual_score is not None)
         for (notebook, cell), text in comments.items():
             gradebook.find_comment(cell, notebook, lesson, student).auto_comment = text
         for notebook in submission.notebooks:

@@ -101,6 +101,7 @@ def plot_distribution(rows: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     totals = lesson_totals(rows)
     lessons = sorted({row["lesson"] for row in rows})
@@ -113,9 +114,10 @@ def plot_distribution(rows: list[dict], path: Path) -> None:
         failed = [s for s, _, st in scores if st == "failed"]
         bins = [x - 0.5 for x in range(int(maximum) + 2)] if maximum <= 40 else 20
         left.hist([graded, failed], bins=bins, stacked=True, color=["#4c72b0", "#c44e52"],
-                  label=["graded", "failed to run"])
+                  label=["graded", "failed to run"], rwidth=0.85)
         left.set(title=f"{lesson}: total score ({len(scores)} students)", xlabel=f"points (of {maximum:g})",
                  ylabel="students")
+        left.yaxis.set_major_locator(MaxNLocator(integer=True))
         left.legend(fontsize=8)
         exercises = [r["exercise"] for r in rows if r["lesson"] == lesson]
         exercises = list(dict.fromkeys(exercises))
@@ -134,7 +136,7 @@ def plot_distribution(rows: list[dict], path: Path) -> None:
             start = [a + b for a, b in zip(start, shares[label])]
         right.set(title=f"{lesson}: share of students per exercise", xlim=(0, 1), xlabel="share of students")
         right.invert_yaxis()
-        right.legend(fontsize=8, loc="lower right")
+        right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
