@@ -3,7 +3,7 @@
 WRONG_ANSWER = {
     "grade_id": "step_schedule",
     "source": '''def step_schedule(epoch, initial_rate=0.01, boundaries=(20, 50), factor=0.1):
-    """Learning rate for `epoch` (counted from 0): divided by 1/factor at each boundary reached."""
+    """Learning rate for `epoch` (counted from 0): multiplied by `factor` at each boundary reached."""
     passed = sum(1 for boundary in boundaries if epoch > boundary)
     return float(initial_rate * factor ** passed)
 ''',
