@@ -92,21 +92,52 @@ def worker_command(job_file: Path) -> list[str]:
     return [*(network_isolation() or []), sys.executable, "-m", "dlcourse.sandbox", str(job_file)]
 
 
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and all its descendants (the kernel is in its own session, so killpg misses it)."""
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        family = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for process in family:
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc (Linux); psutil where there is no /proc."""
+    if not os.path.isdir("/proc"):
         try:
-            process.kill()
-        except psutil.NoSuchProcess:
+            import psutil
+
+            return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+        except Exception:
+            return []
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])  # "pid (comm) state ppid ..."
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _signal_all(pids, signum) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except (ProcessLookupError, PermissionError):
             pass
-    psutil.wait_procs(family, timeout=10)
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants (the kernel is in its own session, so killpg misses it).
+
+    Everything is stopped first, so that nothing can fork a new child between the listing and the kill.
+    """
+    import signal
+
+    family = [pid, *_descendants(pid)]
+    _signal_all(family, signal.SIGSTOP)
+    family = list(dict.fromkeys([*family, *_descendants(pid)]))
+    _signal_all(family, signal.SIGKILL)
 
 
 def run_job(job: dict) -> dict:
