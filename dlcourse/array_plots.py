@@ -43,7 +43,6 @@ def show_arrays(arrays, titles=None, annotate: bool = True, cmap: str = "viridis
         figure.suptitle(suptitle)
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def show_maps(images, titles, cmap: str = "gray", size: float = 3.0, suptitle=None):
@@ -60,4 +59,3 @@ def show_maps(images, titles, cmap: str = "gray", size: float = 3.0, suptitle=No
         figure.suptitle(suptitle)
     figure.tight_layout()
     plt.show()
-    return figure

@@ -26,7 +26,6 @@ def plot_validation_curves(histories, metric: str = "val_accuracy", title=None):
     axis.set_title(title or f"{metric.replace('_', ' ')} per epoch")
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def plot_learning_rates(rates, title="Learning rate by epoch"):
@@ -42,7 +41,6 @@ def plot_learning_rates(rates, title="Learning rate by epoch"):
     axis.set_title(title)
     figure.tight_layout()
     plt.show()
-    return figure
 
 
 def plot_per_class(accuracies, class_names, title="Accuracy per class"):
@@ -63,4 +61,3 @@ def plot_per_class(accuracies, class_names, title="Accuracy per class"):
     axis.set_title(title)
     figure.tight_layout()
     plt.show()
-    return figure

@@ -58,9 +58,10 @@ def plot_history(histories, metrics=("loss", "accuracy"), title=None):
             values = history.history if hasattr(history, "history") else history
             if metric in values:
                 epochs = np.arange(1, len(values[metric]) + 1)
-                line, = axis.plot(epochs, values[metric], label=f"{name} train".strip())
+                marker = "o" if len(epochs) < 4 else None  # a one-epoch (smoke) run is a point, not a line
+                line, = axis.plot(epochs, values[metric], marker=marker, label=f"{name} train".strip())
                 if f"val_{metric}" in values:
-                    axis.plot(epochs, values[f"val_{metric}"], "--", color=line.get_color(),
+                    axis.plot(epochs, values[f"val_{metric}"], "--", marker=marker, color=line.get_color(),
                               label=f"{name} validation".strip())
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
