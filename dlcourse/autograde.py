@@ -175,6 +175,10 @@ def _readable_failure(result: dict) -> str:
     text = f"{result.get('error', '')}\n{result.get('log', '')}\n{result.get('exception', '')}"
     if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text.lower():
         return "the kernel died while running the notebook (it crashed, exited, or ran out of memory)"
+    if "Timeout waiting for execute reply" in text or "became unresponsive" in text:
+        # nbgrader interrupted a cell at the per-cell limit, the kernel ignored it, and nbgrader gave up.
+        return ("a cell ran past the per-cell time limit and the kernel would not stop "
+                "(a loop that ignores interrupts?)")
     if "MemoryError" in text:
         return "the grader ran out of memory (raise --memory if the solution itself needs more)"
     lines = [line.strip() for line in text.splitlines() if line.strip()]

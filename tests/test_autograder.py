@@ -267,7 +267,8 @@ def test_bad_submissions_are_contained(tiny, tmp_path):
     reason = {key.split("/")[1]: record["reason"] for key, record in status.items() if record["status"] == "failed"}
     notes = {key.split("/")[1]: record["notes"] for key, record in status.items()}
     assert set(reason) == {"stuck", "killer", "corrupt", "deleted", "renamed"}, (reason, out)
-    assert "stopped after 20 s" in reason["stuck"]
+    # Either limit may stop it first: the wall time, or nbgrader giving up on a kernel that ignores interrupts.
+    assert "stopped after 20 s" in reason["stuck"] or "the kernel would not stop" in reason["stuck"], reason["stuck"]
     assert "kernel died" in reason["killer"]
     assert "not a readable notebook" in reason["corrupt"]
     assert "missing from the submission" in reason["deleted"]
@@ -287,7 +288,7 @@ def test_bad_submissions_are_contained(tiny, tmp_path):
     dlcourse("feedback", "--root", str(root), env=env)
     pages = {p.parent.parent.name: p.read_text() for p in (root / "feedback").rglob("*.html")}
     assert "should be 10" in pages["wrong"] and "a hidden test failed" in pages["wrong"]
-    assert "could not be graded" in pages["stuck"] and "stopped after 20 s" in pages["stuck"]
+    assert "could not be graded" in pages["stuck"] and reason["stuck"] in pages["stuck"]
     assert_no_hidden_source(pages.values(), tiny["repo"] / "solutions" / TINY / f"{TINY}.ipynb")
     assert not leftover_processes(submissions), "worker or kernel processes outlived the run"
 
