@@ -127,6 +127,13 @@ class StatusStore:
         os.replace(partial, self.path)
 
 
+def graded_status(root: Path) -> dict:
+    """The status records of a course directory that has been graded; a clear error if none has."""
+    if not (Path(root) / "gradebook.db").is_file():
+        raise DlcourseError(f"no gradebook in {root}: run `dlcourse autograde` first")
+    return StatusStore(root).records
+
+
 # ---------------------------------------------------------------- checks before grading
 
 def _graded_cells(notebook) -> dict:

@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .autograde import StatusStore, open_gradebook
+from .autograde import graded_status, open_gradebook
 from .errors import DlcourseError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -110,9 +110,7 @@ def generate_feedback(root: Path, lessons: list[str] | None = None, students: li
     import nbformat
 
     root = Path(root)
-    if not (root / "gradebook.db").is_file():
-        raise DlcourseError(f"no gradebook in {root}: run `dlcourse autograde` first")
-    status = StatusStore(root).records
+    status = graded_status(root)
     written = []
     with open_gradebook(root) as gradebook:
         for assignment in gradebook.assignments:

@@ -11,7 +11,7 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-from .autograde import StatusStore, open_gradebook
+from .autograde import graded_status, open_gradebook
 from .errors import DlcourseError
 
 COLUMNS = ["student", "lesson", "exercise", "score", "max_score", "status", "note"]
@@ -19,9 +19,7 @@ COLUMNS = ["student", "lesson", "exercise", "score", "max_score", "status", "not
 
 def grade_table(root: Path, lessons: list[str] | None = None) -> list[dict]:
     root = Path(root)
-    if not (root / "gradebook.db").is_file():
-        raise DlcourseError(f"no gradebook in {root}: run `dlcourse autograde` first")
-    status = StatusStore(root).records
+    status = graded_status(root)
     rows = []
     with open_gradebook(root) as gradebook:
         for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
