@@ -33,7 +33,7 @@ from pathlib import Path
 
 from . import sandbox
 from .errors import DlcourseError
-from .nbgrader_setup import COURSE_ID, EXECUTE_TIMEOUT, make_config
+from .nbgrader_setup import COURSE_ID, EXECUTE_TIMEOUT, make_api, make_config
 
 DEFAULT_TIMEOUT = 900  # seconds of wall time per submission: kernel start, TensorFlow import, every cell
 STATUS_FILE = "autograde_status.json"
@@ -72,11 +72,7 @@ def open_gradebook(root: Path):
 
 
 def _api(repo: Path, root: Path, release: Path):
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = make_config(repo, root=root, release=release)
-    return NbGraderAPI(CourseDirectory(config=config), config=config)
+    return make_api(make_config(repo, root=root, release=release))
 
 
 def register_assignment(repo: Path, root: Path, lesson: str, release: Path) -> None:

@@ -10,15 +10,11 @@ from pathlib import Path
 
 from .errors import DlcourseError
 from .lessons import Lesson
-from .nbgrader_setup import make_config
+from .nbgrader_setup import make_api, make_config
 
 
 def _api(repo: Path, root: Path, release: Path):
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = make_config(repo, root=root, release=release)
-    return NbGraderAPI(CourseDirectory(config=config), config=config)
+    return make_api(make_config(repo, root=root, release=release))
 
 
 def generate_into(repo: Path, lessons: list[Lesson], release: Path) -> None:

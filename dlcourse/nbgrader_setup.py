@@ -45,3 +45,11 @@ def apply(config: Config, repo: Path, root: Path | None = None, release: Path | 
 
 def make_config(repo: Path, root: Path | None = None, release: Path | None = None) -> Config:
     return apply(Config(), repo, root, release)
+
+
+def make_api(config: Config):
+    """nbgrader's Python API for a course configured by `make_config` (and any later changes to it)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(CourseDirectory(config=config), config=config)

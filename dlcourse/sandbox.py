@@ -142,10 +142,7 @@ def kill_tree(pid: int) -> None:
 
 def run_job(job: dict) -> dict:
     """Inside the worker: grade one submission with nbgrader in the job's private course directory."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    from .nbgrader_setup import make_config
+    from .nbgrader_setup import make_api, make_config
 
     if job.get("netns"):
         _loopback_up()
@@ -155,8 +152,7 @@ def run_job(job: dict) -> dict:
     config.Execute.timeout = int(job["cell_timeout"])
     # A deleted test cell is put back from the source and graded, instead of silently scoring nothing.
     config.OverwriteCells.add_missing_cells = True
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
-    result = api.autograde(job["lesson"], job["student"], force=True, create=True)
+    result = make_api(config).autograde(job["lesson"], job["student"], force=True, create=True)
     return {"success": bool(result.get("success")), "error": result.get("error") or "",
             "log": (result.get("log") or "")[-20000:]}
 

@@ -43,16 +43,13 @@ def grade_cells(notebook_path: Path) -> dict:
 def run_roundtrip(lesson_id: str, work: str) -> dict:
     """Returns {"max": {cell: points}, "scores": {submission: {cell: score}}, "errors": {...}}."""
     from nbgrader.api import Gradebook
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    from dlcourse.nbgrader_setup import make_config
+    from dlcourse.nbgrader_setup import make_api, make_config
 
     root = Path(work) / lesson_id
     release = root / "release"
     root.mkdir(parents=True, exist_ok=True)
     config = make_config(REPO, root=root, release=release)
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    api = make_api(config)
     generated = api.generate_assignment(lesson_id, force=True, create=True)
     assert generated["success"], generated.get("error") or generated.get("log")
 
