@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import DlcourseError
 from .lessons import Lesson
-from .nbgrader_setup import make_api, make_config
+from .grading.adapter import make_api, make_config
 
 
 def _api(repo: Path, root: Path, release: Path):

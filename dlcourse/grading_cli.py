@@ -15,14 +15,14 @@ from .errors import DlcourseError
 
 
 def _fast_imports() -> None:
-    from .sandbox import skip_slow_format_checker
+    from .grading.processes import skip_slow_format_checker
 
     skip_slow_format_checker()
 
 
 def _root(args) -> Path:
     from . import project
-    from .nbgrader_setup import grading_root
+    from .grading.adapter import grading_root
 
     return Path(args.root).expanduser().resolve() if args.root else grading_root(project.root())
 
@@ -61,7 +61,7 @@ def _known_lessons() -> list[str]:
 
 def _cmd_collect(args) -> int:
     _fast_imports()
-    from .collect import collect
+    from .grading.collect import collect
 
     lesson = resolve_lesson(args.lesson) if args.lesson else None
     report = collect(Path(args.source), _root(args), _known_lessons(), lesson=lesson, force=args.force)
@@ -76,27 +76,40 @@ def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: stop the workers,
 def _cmd_autograde(args) -> int:
     _fast_imports()
     from . import project
-    from .autograde import autograde
+    from .errors import DlcourseError
+    from .grading.autograde import autograde
+    from .grading.jail import Limits
 
     lessons = [resolve_lesson(args.lesson)] if args.lesson else None
+    for flag, value, least in (("--jobs", args.jobs, 1), ("--processes", args.processes, 8)):
+        if value < least:
+            raise DlcourseError(f"{flag} must be at least {least}, got {value}")
     root = _existing_root(args)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        summary = autograde(project.root(), root, lessons, _students(args.students), jobs=args.jobs,
-                            timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory,
-                            force=args.force, retry_failed=args.retry_failed, progress=not args.no_progress)
+        limits = Limits(memory_mb=args.memory, processes=args.processes, disk_mb=args.disk)
+        try:
+            summary = autograde(project.root(), root, lessons, _students(args.students), jobs=args.jobs,
+                                timeout=args.timeout, cell_timeout=args.cell_timeout, limits=limits,
+                                isolation=args.isolation, force=args.force, retry_failed=args.retry_failed,
+                                progress=not args.no_progress)
+        except DlcourseError as exc:
+            if "cannot jail" in str(exc):  # the library names no flags; the CLI says which one opts out
+                raise DlcourseError(f"{exc}: --isolation none") from None
+            raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-    print(f"graded {summary['graded']}, failed {summary['failed']}, skipped {summary['skipped']} "
+    tag = "NOT isolated: " if args.isolation == "none" else ""
+    print(f"{tag}graded {summary['graded']}, failed {summary['failed']}, skipped {summary['skipped']} "
           f"(already graded); gradebook: {root / 'gradebook.db'}")
     for key, reason in summary["failures"].items():
-        print(f"  failed {key}: {reason}")
+        print(f"{tag}  failed {key}: {reason}")
     return 0
 
 
 def _cmd_feedback(args) -> int:
     _fast_imports()
-    from .feedback import generate_feedback
+    from .grading.feedback import generate_feedback
 
     root = _existing_root(args)
     written = generate_feedback(root, _lessons(args.lessons), _students(args.students))
@@ -106,7 +119,7 @@ def _cmd_feedback(args) -> int:
 
 def _cmd_grades(args) -> int:
     _fast_imports()
-    from .grades import grade_table, plot_distribution, summary_lines, write_csv
+    from .grading.grades import grade_table, plot_distribution, summary_lines, write_csv
 
     rows = grade_table(_existing_root(args), _lessons(args.lessons))
     print("\n".join(summary_lines(rows)))
@@ -121,10 +134,12 @@ def _cmd_grades(args) -> int:
 
 def add_commands(commands) -> None:
     """Register the grading subcommands on the `dlcourse` parser."""
-    from .autograde import DEFAULT_TIMEOUT
-    from .collect import __doc__ as collect_doc
-    from .nbgrader_setup import EXECUTE_TIMEOUT
-    from .sandbox import DEFAULT_MEMORY_MB
+    from .grading.adapter import EXECUTE_TIMEOUT
+    from .grading.autograde import DEFAULT_TIMEOUT, ISOLATIONS
+    from .grading.collect import __doc__ as collect_doc
+    from .grading.jail import Limits
+
+    defaults = Limits()
 
     def with_root(parser):
         parser.add_argument("--root", help="nbgrader course directory (default: DLCOURSE_GRADING_ROOT or "
@@ -140,7 +155,7 @@ def add_commands(commands) -> None:
     collect.set_defaults(func=_cmd_collect)
 
     grade = with_root(commands.add_parser(
-        "autograde", help="grade every collected submission with nbgrader, in parallel and sandboxed"))
+        "autograde", help="grade every collected submission: each kernel jailed, verdicts from trusted checks"))
     grade.add_argument("lesson", nargs="?", help="one lesson (default: every lesson with submissions)")
     grade.add_argument("--students", help="comma list of student ids (default: all)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
@@ -148,8 +163,16 @@ def add_commands(commands) -> None:
                        help=f"wall-time limit per submission in seconds (default {DEFAULT_TIMEOUT})")
     grade.add_argument("--cell-timeout", type=float, default=EXECUTE_TIMEOUT,
                        help=f"per-cell limit; a slower cell fails and grading goes on (default {EXECUTE_TIMEOUT})")
-    grade.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB,
-                       help=f"address-space limit per process in MB, 0 for none (default {DEFAULT_MEMORY_MB})")
+    grade.add_argument("--memory", type=int, default=defaults.memory_mb,
+                       help=f"memory per kernel in MB (cgroup, else address space), 0 for none "
+                            f"(default {defaults.memory_mb})")
+    grade.add_argument("--processes", type=int, default=defaults.processes,
+                       help=f"processes and threads per kernel (default {defaults.processes})")
+    grade.add_argument("--disk", type=int, default=defaults.disk_mb,
+                       help=f"MB the kernel may write in all: working copy, HOME, TMPDIR (default {defaults.disk_mb})")
+    grade.add_argument("--isolation", choices=ISOLATIONS, default="jail",
+                       help="jail (default): bubblewrap, no network, no other files or processes; none: run "
+                            "student code as this user (trusted submissions only; every line says NOT isolated)")
     grade.add_argument("--force", action="store_true", help="re-grade submissions already graded")
     grade.add_argument("--retry-failed", action="store_true", help="re-grade submissions that failed before")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .errors import DlcourseError
+from ..errors import DlcourseError
 
 CANVAS = re.compile(r"^(?P<name>[A-Za-z0-9]+?)(?:_LATE)?_(?P<id>\d+)_(?P<subid>\d+)_(?P<original>.+)$")
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<original>.*)$")
@@ -58,7 +58,7 @@ class CollectReport:
         out = [f"collected {len(self.collected)} submission(s)"
                + (f", replaced {len(self.replaced)}" if self.replaced else "")]
         if self.existing:
-            out.append(f"kept {len(self.existing)} existing submission(s) (use --force to replace): "
+            out.append(f"kept {len(self.existing)} existing submission(s) (replacing them must be asked for): "
                        + ", ".join(self.existing))
         for line in self.duplicates:
             out.append(f"duplicate: {line}")
@@ -98,7 +98,8 @@ def classify(relative: PurePosixPath, lesson_ids: set[str], forced_lesson: str |
             original = name if index < len(parts) - 1 else match["original"]
             lesson = _lesson_of(original, lesson_ids) or forced_lesson
             if not lesson:
-                return None, f"Moodle file of participant {match['id']}, but {original!r} names no lesson (use --lesson)"
+                return None, (f"Moodle file of participant {match['id']}, but {original!r} names no lesson: "
+                              "say which lesson the download is")
             filename = f"{lesson}.ipynb" if _lesson_of(original, lesson_ids) else original
             return Found(Path(), safe_student_id(match["id"]), lesson, filename, "moodle", (_copy_rank(original),)), ""
     # Canvas: flat, the ids in the file name.
@@ -111,7 +112,8 @@ def classify(relative: PurePosixPath, lesson_ids: set[str], forced_lesson: str |
             return Found(Path(), safe_student_id(match["id"]), lesson, filename, "canvas",
                          (int(match["subid"]), _copy_rank(original))), ""
         if not any(_lesson_of(p, lesson_ids) for p in parts[:-1]):
-            return None, f"Canvas file of user {match['id']}, but {original!r} names no lesson (use --lesson)"
+            return None, (f"Canvas file of user {match['id']}, but {original!r} names no lesson: "
+                          "say which lesson the download is")
     # Per-student folders: .../<student>/<lesson>/<file> or .../<student>/<lesson>.ipynb
     for index in range(len(parts) - 2, 0, -1):
         lesson = _lesson_of(parts[index], lesson_ids)
@@ -126,7 +128,7 @@ def classify(relative: PurePosixPath, lesson_ids: set[str], forced_lesson: str |
         return Found(Path(), safe_student_id(parts[-2]), forced_lesson, name, "folders"), ""
     if lesson:
         return None, "a lesson notebook with no student folder around it"
-    return None, "no student or lesson in its path (see `dlcourse collect --help` for the layouts)"
+    return None, "no student or lesson in its path (it matches none of the layouts collect knows)"
 
 
 def _extract(archive: Path, into: Path) -> Path:
@@ -147,9 +149,9 @@ def collect(source: Path, root: Path, lesson_ids: list[str], *, lesson: str | No
     """Copy every recognised notebook under ``source`` (folder or zip) into ``root/submitted``."""
     source = Path(source).expanduser()
     if not source.exists():
-        raise DlcourseError(f"--from {source}: no such file or folder")
+        raise DlcourseError(f"{source}: no such file or folder")
     if source.is_file() and source.suffix.lower() != ".zip":
-        raise DlcourseError(f"--from {source}: expected a folder or a .zip file")
+        raise DlcourseError(f"{source}: expected a folder or a .zip file")
     report = CollectReport()
     with tempfile.TemporaryDirectory(prefix="dlcourse-collect-") as scratch:
         base = _extract(source, Path(scratch)) if source.is_file() else source

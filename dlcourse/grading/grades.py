@@ -11,8 +11,9 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-from .autograde import graded_status, open_gradebook
-from .errors import DlcourseError
+from .adapter import open_gradebook
+from .status import graded_status
+from ..errors import DlcourseError
 
 COLUMNS = ["student", "lesson", "exercise", "score", "max_score", "status", "note"]
 
