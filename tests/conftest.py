@@ -1,13 +1,11 @@
-"""Shared, session-scoped work: one smoke run of every lesson, one nbgrader round trip per lesson.
+"""Shared, session-scoped work: one smoke run of every lesson, and one grading run of every lesson's round trip.
 
-Both run lessons in parallel worker processes (2 cores on CI), each in its own kernel.
+Both run lessons in parallel (2 cores on CI), each in its own kernel.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -43,10 +41,9 @@ def smoke_report(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def roundtrips(tmp_path_factory):
-    from roundtrip import run_roundtrip
+    """Every lesson's solution, blank and wrong submission, graded by one `dlcourse autograde` run (jailed)."""
+    from roundtrip import run_roundtrips
 
-    work = tmp_path_factory.mktemp("nbgrader-course")
+    work = tmp_path_factory.mktemp("grading-course")
     chosen = [lesson_id for lesson_id in existing_lessons() if (REPO / "tests" / "cases" / f"{lesson_id}.py").is_file()]
-    with ProcessPoolExecutor(max_workers=JOBS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = dict(zip(chosen, pool.map(run_roundtrip, chosen, [str(work)] * len(chosen))))
-    return results
+    return run_roundtrips(chosen, work, JOBS)

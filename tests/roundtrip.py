@@ -1,14 +1,13 @@
-"""An nbgrader round trip for one lesson, on a temporary course directory.
+"""The grading round trip for every lesson, through `dlcourse autograde` itself, in one course directory.
 
-Three submissions go through nbgrader's real generate_assignment and autograde:
-``solution`` (the instructor source), ``blank`` (the generated student version)
-and ``wrong`` (the solution with one answer replaced, from ``tests/cases/<lesson>.py``).
+Three submissions per lesson go through the product path (collect layout, precheck, jailed kernel, trusted
+checks, gradebook): ``solution`` (the instructor source), ``blank`` (the generated student version) and
+``wrong`` (the solution with one answer replaced, from ``tests/cases/<lesson>.py``).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -35,51 +34,48 @@ def wrong_submission(solution: Path, grade_id: str, source: str) -> nbformat.Not
 
 def grade_cells(notebook_path: Path) -> dict:
     """{test cell grade_id: points} for every autograded test cell in a notebook."""
+    from dlcourse.grading import adapter
+
     notebook = nbformat.read(notebook_path, as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in notebook.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+            if adapter.is_test(c)}
 
 
-def run_roundtrip(lesson_id: str, work: str) -> dict:
-    """Returns {"max": {cell: points}, "scores": {submission: {cell: score}}, "errors": {...}}."""
-    from nbgrader.api import Gradebook
-    from dlcourse.nbgrader_setup import make_api, make_config
+def run_roundtrips(lesson_ids: list[str], work: Path, jobs: int) -> dict:
+    """{lesson: {"max": {cell: points}, "scores": {student: {cell: score}}, "errors": {student: reason}, ...}}"""
+    from dlcourse.grading import adapter
+    from dlcourse.grading.autograde import autograde
 
-    root = Path(work) / lesson_id
-    release = root / "release"
-    root.mkdir(parents=True, exist_ok=True)
-    config = make_config(REPO, root=root, release=release)
-    api = make_api(config)
-    generated = api.generate_assignment(lesson_id, force=True, create=True)
-    assert generated["success"], generated.get("error") or generated.get("log")
-
-    solution = REPO / "solutions" / lesson_id / f"{lesson_id}.ipynb"
-    case = load_case(lesson_id)
-    submissions = {
-        "solution": nbformat.read(solution, as_version=4),
-        "blank": nbformat.read(release / lesson_id / f"{lesson_id}.ipynb", as_version=4),
-        "wrong": wrong_submission(solution, case.WRONG_ANSWER["grade_id"], case.WRONG_ANSWER["source"]),
-    }
-    errors = {}
-    for student, notebook in submissions.items():
-        target = root / "submitted" / student / lesson_id
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        nbformat.write(notebook, target / f"{lesson_id}.ipynb")
-        result = api.autograde(lesson_id, student, force=True, create=True)
-        if not result["success"]:
-            errors[student] = (result.get("error") or result.get("log") or "")[-3000:]
-
-    scores = {}
-    with Gradebook(config.CourseDirectory.db_url if "db_url" in config.CourseDirectory
-                   else f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        for student in submissions:
-            try:
-                submitted = gradebook.find_submission_notebook(lesson_id, lesson_id, student)
-            except Exception:
-                continue
-            scores[student] = {grade.name: grade.score for grade in submitted.grades
-                               if grade.cell.cell_type == "code"}
-    return {"max": grade_cells(solution), "scores": scores, "errors": errors,
-            "wrong_grade_id": case.WRONG_ANSWER["grade_id"]}
+    root = Path(work) / "course-dir"
+    cases = {}
+    for lesson_id in lesson_ids:
+        solution = REPO / "solutions" / lesson_id / f"{lesson_id}.ipynb"
+        case = load_case(lesson_id)
+        cases[lesson_id] = case
+        submissions = {
+            "solution": nbformat.read(solution, as_version=4),
+            "blank": nbformat.read(REPO / "course" / lesson_id / f"{lesson_id}.ipynb", as_version=4),
+            "wrong": wrong_submission(solution, case.WRONG_ANSWER["grade_id"], case.WRONG_ANSWER["source"]),
+        }
+        for student, notebook in submissions.items():
+            target = root / "submitted" / student / lesson_id
+            target.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, target / f"{lesson_id}.ipynb")
+    summary = autograde(REPO, root, lesson_ids, jobs=jobs, progress=False, echo=lambda line: None)
+    results = {}
+    with adapter.open_gradebook(root) as gradebook:
+        for lesson_id in lesson_ids:
+            scores = {}
+            for student in ("solution", "blank", "wrong"):
+                try:
+                    submitted = gradebook.find_submission_notebook(lesson_id, lesson_id, student)
+                except Exception:  # noqa: BLE001 - reported through "errors"
+                    continue
+                scores[student] = {grade.name: grade.score for grade in submitted.grades
+                                   if grade.cell.cell_type == "code"}
+            errors = {key.split("/")[1]: reason for key, reason in summary["failures"].items()
+                      if key.startswith(f"{lesson_id}/")}
+            results[lesson_id] = {"max": grade_cells(REPO / "solutions" / lesson_id / f"{lesson_id}.ipynb"),
+                                  "scores": scores, "errors": errors, "root": root,
+                                  "wrong_grade_id": cases[lesson_id].WRONG_ANSWER["grade_id"]}
+    return results

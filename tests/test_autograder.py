@@ -1,16 +1,17 @@
-"""The instructor's workflow end to end, with real nbgrader runs on temporary course directories.
+"""The instructor's workflow end to end, with real grading runs on temporary course directories.
 
 * lesson 00 (TensorFlow): collect a Canvas zip, autograde a correct, a blank and a wrong submission with
-  ``--jobs 2``, then grades (CSV, PNG) and feedback, which must not contain any hidden-test source;
-* a tiny purpose-built assignment without TensorFlow (seconds per submission) for everything that goes wrong:
-  loops, memory, a killed kernel, corrupt JSON, deleted or renamed notebooks, deleted or edited test cells,
-  the network namespace, and an interrupted run that resumes;
+  ``--jobs 2`` in the jail, then grades (CSV, PNG) and feedback, which must not contain any test or check source;
+* the tiny assignment (`tiny_course`, no TensorFlow) for what goes wrong by accident: loops, memory, a killed
+  kernel, corrupt JSON, deleted or renamed notebooks, deleted or edited test cells; an interrupted run that
+  resumes; a grader killed outright; checks that change;
 * ``generate --check`` on a stale ``course/``, and one-line CLI errors.
+
+Hostile submissions and the jail's claims are in test_grading_adversarial.py.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -25,104 +26,13 @@ import nbformat
 import pytest
 
 from dlcourse.cli import main as cli_main
-from dlcourse.sandbox import network_isolation
+from tiny_course import (GOOD, TINY, answer, assert_no_secrets, dlcourse, grades_csv, make_tiny_repo,
+                         write_tree)
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON = "00_setup_check"
-TINY = "zz_tiny"
-# nbgrader's delimiters, assembled so that this file never contains them verbatim.
-SOLUTION = ("### BEGIN " + "SOLUTION", "### END " + "SOLUTION")
-HIDDEN = ("### BEGIN " + "HIDDEN TESTS", "### END " + "HIDDEN TESTS")
 
-pytestmark = pytest.mark.slow
-
-
-def dlcourse(*args, env=None, check=True, timeout=600) -> subprocess.CompletedProcess:
-    """The real command line, in a subprocess (as an instructor runs it)."""
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    result = subprocess.run([sys.executable, "-m", "dlcourse.cli", *args], capture_output=True, text=True,
-                            env=environment, timeout=timeout, cwd=REPO)
-    if check:
-        assert result.returncode == 0, f"dlcourse {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-def hidden_test_lines(notebook_path: Path) -> list[str]:
-    """Every non-trivial line between the hidden-test delimiters of a solutions notebook."""
-    lines = []
-    for cell in nbformat.read(notebook_path, as_version=4).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if line.strip() == HIDDEN[0]:
-                inside = True
-            elif line.strip() == HIDDEN[1]:
-                inside = False
-            elif inside and len(line.strip()) > 8:
-                lines.append(line.strip())
-    return lines
-
-
-def grades_csv(path: Path) -> dict:
-    """{(student, exercise): score} from `dlcourse grades --csv`."""
-    with open(path) as handle:
-        return {(row["student"], row["exercise"]): float(row["score"]) for row in csv.DictReader(handle)}
-
-
-# ---------------------------------------------------------------- a tiny assignment (no TensorFlow)
-
-def _meta(grade_id: str, *, solution=False, grade=False, points=0) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-            "solution": solution, "task": False}
-    if grade:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
-def tiny_source() -> nbformat.NotebookNode:
-    """Two one-point exercises, each with a visible check and a hidden test a hard-coded answer fails."""
-    cell = nbformat.v4.new_code_cell
-    return nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Tiny\nTwo small exercises for testing the grader."),
-        cell("import numpy as np", metadata=_meta("setup")),
-        cell(f"def double(x):\n    {SOLUTION[0]}\n    return 2 * x\n    {SOLUTION[1]}",
-             metadata=_meta("double", solution=True)),
-        cell(f"assert double(2) == 4, f'double(2) should be 4, got {{double(2)}}'\n{HIDDEN[0]}\n"
-             f"assert double(5) == 10, 'double(5) should be 10'\n{HIDDEN[1]}",
-             metadata=_meta("double-test", grade=True, points=1)),
-        cell(f"def square(x):\n    {SOLUTION[0]}\n    return x * x\n    {SOLUTION[1]}",
-             metadata=_meta("square", solution=True)),
-        cell(f"assert square(3) == 9, f'square(3) should be 9, got {{square(3)}}'\n{HIDDEN[0]}\n"
-             f"assert square(-4) == 16, 'square(-4) should be 16'\n{HIDDEN[1]}",
-             metadata=_meta("square-test", grade=True, points=1)),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-
-
-def make_tiny_repo(base: Path) -> Path:
-    """A course checkout with only the tiny assignment, and its student version (via nbgrader)."""
-    repo = base / "repo"
-    (repo / "solutions" / TINY).mkdir(parents=True)
-    nbformat.write(tiny_source(), repo / "solutions" / TINY / f"{TINY}.ipynb")
-    from dlcourse.generate import generate_into
-
-    class _Tiny:  # generate_into only needs the id and the notebook path
-        lesson_id = TINY
-
-        @staticmethod
-        def notebook(root):
-            return Path(root) / "solutions" / TINY / f"{TINY}.ipynb"
-
-    generate_into(repo, [_Tiny], repo / "course")
-    return repo
-
-
-def answer(student_version: nbformat.NotebookNode, **sources: str) -> nbformat.NotebookNode:
-    """The student version with some answer (or other graded) cells replaced."""
-    notebook = nbformat.from_dict(json.loads(json.dumps(student_version)))
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "").replace("-", "_")
-        if grade_id in sources:
-            cell.source = sources[grade_id]
-    return notebook
+pytestmark = pytest.mark.grader
 
 
 def without(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
@@ -131,30 +41,12 @@ def without(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.Notebook
     return notebook
 
 
-GOOD = {"double": "def double(x):\n    return 2 * x", "square": "def square(x):\n    return x * x"}
-CHECKS_NETWORK = ("import socket\n_interfaces = sorted(name for _, name in socket.if_nameindex())\n"
-                  "def square(x):\n    return x * x if _interfaces == ['lo'] else None")
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     base = tmp_path_factory.mktemp("tiny")
     repo = make_tiny_repo(base)
     blank = nbformat.read(repo / "course" / TINY / f"{TINY}.ipynb", as_version=4)
     return {"base": base, "repo": repo, "blank": blank, "env": {"DLCOURSE_ROOT": str(repo)}}
-
-
-def write_tree(folder: Path, submissions: dict) -> None:
-    """Per-student folder layout: <student>/<lesson>/<file>; a value is a notebook, bytes, or None (no notebook)."""
-    for student, (filename, content) in submissions.items():
-        target = folder / student / TINY
-        target.mkdir(parents=True)
-        if isinstance(content, bytes):
-            (target / filename).write_bytes(content)
-        elif content is not None:
-            nbformat.write(content, target / filename)
-        else:
-            (target / filename).write_text("the notebook is gone\n")
 
 
 # ---------------------------------------------------------------- lesson 00, end to end
@@ -202,20 +94,9 @@ def test_lesson_00_end_to_end(tmp_path):
     dlcourse("feedback", "--root", str(root))
     pages = {student: (root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
              for student in ("1001", "1002", "1003")}
-    assert "failed" in pages["1003"] and "should become 0, 0.2, 0.8, 1" in pages["1003"], pages["1003"]
+    assert "failed" in pages["1003"] and f"`{case.WRONG_ANSWER['grade_id']}`" in pages["1003"], pages["1003"]
     assert "not answered yet" in pages["1002"]
-    assert_no_hidden_source(pages.values(), solution)
-
-
-def assert_no_hidden_source(pages, solution: Path) -> None:
-    import html
-
-    secrets = hidden_test_lines(solution)
-    assert secrets, "the solutions notebook should have hidden tests to look for"
-    for page in pages:
-        for line in secrets:
-            assert line not in page and html.escape(line) not in page, f"feedback leaks hidden test: {line}"
-        assert HIDDEN[0] not in page and "Traceback" not in page
+    assert_no_secrets(pages.values(), REPO, LESSON)
 
 
 # ---------------------------------------------------------------- everything that goes wrong
@@ -232,6 +113,8 @@ def test_bad_submissions_are_contained(tiny, tmp_path):
         "slowcell": (f"{TINY}.ipynb", sleepy),
         "stuck": (f"{TINY}.ipynb", answer(blank, double="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                                       "while True:\n    pass", square=GOOD["square"])),
+        "slowpoke": (f"{TINY}.ipynb", answer(blank, double="import time\ntime.sleep(8)\n" + GOOD["double"],
+                                            square="import time\ntime.sleep(8)\n" + GOOD["square"])),
         "hog": (f"{TINY}.ipynb", answer(blank, double="_hoard = bytearray(16 * 1024 ** 3)\n" + GOOD["double"],
                                         square=GOOD["square"])),
         "killer": (f"{TINY}.ipynb", answer(blank, double="import os\nos.kill(os.getpid(), 9)", square=GOOD["square"])),
@@ -240,7 +123,6 @@ def test_bad_submissions_are_contained(tiny, tmp_path):
         "renamed": ("Untitled.ipynb", answer(blank, **GOOD)),
         "nocell": (f"{TINY}.ipynb", without(answer(blank, **GOOD), "double-test")),
         "edited": (f"{TINY}.ipynb", edited_test),
-        "network": (f"{TINY}.ipynb", answer(blank, double=GOOD["double"], square=CHECKS_NETWORK)),
     }
     download = tmp_path / "download"
     write_tree(download, submissions)
@@ -251,25 +133,27 @@ def test_bad_submissions_are_contained(tiny, tmp_path):
     assert "deleted/zz_tiny/notes.txt: not a notebook" in collected.stdout
     (root / "submitted" / "deleted" / TINY).mkdir(parents=True)  # a student folder without the notebook
 
-    # Every submission but one: generous wall time, 5 s per cell (the sleeping cell is interrupted).
-    others = ",".join(sorted(set(submissions) - {"stuck"}))
-    graded = dlcourse("autograde", "--root", str(root), "--jobs", "2", "--timeout", "300", "--cell-timeout", "5",
-                      "--memory", "2048", "--students", others, "--no-progress", env=env)
-    assert "graded 8, failed 4" in graded.stdout, graded.stdout
-    # The one that ignores the interrupt and loops: stopped by the wall-time limit.
+    # Every submission but one: generous wall time, 5 s per cell (the sleeping cell is interrupted; the kernel
+    # that ignores the interrupt is stopped 10 s later).
+    others = ",".join(sorted(set(submissions) - {"slowpoke"}))
     started = time.perf_counter()
-    stuck = dlcourse("autograde", "--root", str(root), "--timeout", "20", "--cell-timeout", "5", "--no-progress",
+    graded = dlcourse("autograde", "--root", str(root), "--jobs", "2", "--timeout", "300", "--cell-timeout", "5",
+                      "--memory", "1024", "--students", others, "--no-progress", env=env)
+    assert "graded 9, failed 3" in graded.stdout, graded.stdout
+    assert time.perf_counter() - started < 240
+    # Every cell within its limit, the whole notebook past the wall-time limit.
+    stuck = dlcourse("autograde", "--root", str(root), "--timeout", "12", "--cell-timeout", "10", "--no-progress",
                      env=env)
     assert "graded 0, failed 1, skipped 12" in stuck.stdout, stuck.stdout
-    assert time.perf_counter() - started < 120
     out = graded.stdout + stuck.stdout
     status = json.loads((root / "autograde_status.json").read_text())
     reason = {key.split("/")[1]: record["reason"] for key, record in status.items() if record["status"] == "failed"}
+    problem = {key.split("/")[1]: record.get("problem", "") for key, record in status.items()}
     notes = {key.split("/")[1]: record["notes"] for key, record in status.items()}
-    assert set(reason) == {"stuck", "killer", "corrupt", "deleted", "renamed"}, (reason, out)
-    # Either limit may stop it first: the wall time, or nbgrader giving up on a kernel that ignores interrupts.
-    assert "stopped after 20 s" in reason["stuck"] or "the kernel would not stop" in reason["stuck"], reason["stuck"]
-    assert "kernel died" in reason["killer"]
+    assert set(reason) == {"slowpoke", "corrupt", "deleted", "renamed"}, (reason, out)
+    assert "stopped after 12 s" in reason["slowpoke"], reason["slowpoke"]
+    assert "the kernel would not stop" in problem["stuck"], problem["stuck"]
+    assert "kernel died" in problem["killer"] and "kernel died" in problem["hog"], problem
     assert "not a readable notebook" in reason["corrupt"]
     assert "missing from the submission" in reason["deleted"]
     assert "Untitled.ipynb" in reason["renamed"] and "renamed" in reason["renamed"]
@@ -279,34 +163,86 @@ def test_bad_submissions_are_contained(tiny, tmp_path):
     table = tmp_path / "grades.csv"
     dlcourse("grades", "--root", str(root), "--csv", str(table), env=env)
     scores = grades_csv(table)
-    expected = {"good": (1, 1), "wrong": (0, 1), "blank": (0, 0), "slowcell": (1, 0), "hog": (0, 1),
-                "nocell": (1, 1), "edited": (0, 1), "network": (1, 1 if network_isolation() else 0),
-                "stuck": (0, 0), "killer": (0, 0), "corrupt": (0, 0), "deleted": (0, 0), "renamed": (0, 0)}
+    # hog and killer: the kernel dies in the first answer cell, so nothing is defined when the probe would run.
+    expected = {"good": (1, 1), "wrong": (0, 1), "blank": (0, 0), "slowcell": (1, 0), "hog": (0, 0),
+                "nocell": (1, 1), "edited": (0, 1), "stuck": (0, 0), "killer": (0, 0), "corrupt": (0, 0),
+                "slowpoke": (0, 0),
+                "deleted": (0, 0), "renamed": (0, 0)}
     got = {student: (scores[(student, "double-test")], scores[(student, "square-test")]) for student in expected}
     assert got == {s: tuple(float(v) for v in pair) for s, pair in expected.items()}
 
     dlcourse("feedback", "--root", str(root), env=env)
     pages = {p.parent.parent.name: p.read_text() for p in (root / "feedback").rglob("*.html")}
-    assert "should be 10" in pages["wrong"] and "a hidden test failed" in pages["wrong"]
-    assert "could not be graded" in pages["stuck"] and reason["stuck"] in pages["stuck"]
-    assert_no_hidden_source(pages.values(), tiny["repo"] / "solutions" / TINY / f"{TINY}.ipynb")
-    assert not leftover_processes(submissions), "worker or kernel processes outlived the run"
+    assert "`double` on a random integer: the number is wrong" in pages["wrong"], pages["wrong"]
+    assert "could not be graded" in pages["slowpoke"] and reason["slowpoke"] in pages["slowpoke"]
+    assert "the kernel would not stop" in pages["stuck"]
+    assert "not answered yet" in pages["blank"]
+    assert_no_secrets(pages.values(), tiny["repo"], TINY)
+    assert not leftover_processes(), "worker or kernel processes outlived the run"
 
 
-def leftover_processes(students) -> list:
-    """This test's grading workers or kernels: their working folder is a per-student autograde folder."""
+def leftover_processes() -> list:
+    """Grading workers or jailed kernels still running."""
     found = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            cwd = os.readlink(f"/proc/{entry}/cwd")
-        except OSError:
-            continue
-        if "dlcourse-autograde-" in cwd and any(f"/{student}-" in cwd for student in students):
-            found.append((entry, cmdline[:200], cwd))
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "dlcourse.grading.worker" in cmdline or "dlcourse.grading.jail" in cmdline or "bwrap" in cmdline:
+                found.append((entry, cmdline[:200]))
     return found
+
+
+def test_killed_grader_leaves_nothing_and_quarantines(tiny, tmp_path):
+    """SIGKILL the grader mid-run: its workers and kernels die, the temporary folder goes, the next run names
+    the submission it was grading and quarantines it; retrying grades it."""
+    import tempfile
+
+    blank = tiny["blank"]
+    write_tree(tmp_path / "download", {"slow": (f"{TINY}.ipynb", answer(
+        blank, double="import time\ntime.sleep(30)\n" + GOOD["double"], square=GOOD["square"]))})
+    root = tmp_path / "course-dir"
+    dlcourse("collect", "--from", str(tmp_path / "download"), "--root", str(root), env=tiny["env"])
+    before = set(Path(tempfile.gettempdir()).glob("dlcourse-autograde-*"))
+    env = {**os.environ, **tiny["env"], "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    run = subprocess.Popen([sys.executable, "-m", "dlcourse.cli", "autograde", "--root", str(root), "--no-progress"],
+                           env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not any("bwrap" in c or "grading.worker" in c for _, c in leftover_processes()):
+        time.sleep(0.2)
+    time.sleep(3)
+    run.kill()
+    run.wait()
+    time.sleep(3)
+    assert not leftover_processes(), leftover_processes()
+    assert set(Path(tempfile.gettempdir()).glob("dlcourse-autograde-*")) <= before, "temporary folder left behind"
+    status = json.loads((root / "autograde_status.json").read_text())
+    assert status[f"{TINY}/slow"]["status"] == "grading"
+    again = dlcourse("autograde", "--root", str(root), "--no-progress", env=tiny["env"])
+    assert "quarantined zz_tiny/slow" in again.stdout and "skipped 1" in again.stdout, again.stdout
+    retried = dlcourse("autograde", "--root", str(root), "--no-progress", "--retry-failed", env=tiny["env"])
+    assert "graded 1, failed 0" in retried.stdout, retried.stdout
+
+
+def test_changed_checks_regrade(tiny, tmp_path):
+    """Grades follow the tests: a change to the lesson's checks re-grades its submissions."""
+    repo = tmp_path / "repo"
+    shutil.copytree(tiny["repo"], repo)
+    env = {"DLCOURSE_ROOT": str(repo)}
+    write_tree(tmp_path / "download", {"ann": (f"{TINY}.ipynb", answer(tiny["blank"], **GOOD))})
+    root = tmp_path / "course-dir"
+    dlcourse("collect", "--from", str(tmp_path / "download"), "--root", str(root), env=env)
+    assert "graded 1" in dlcourse("autograde", "--root", str(root), "--no-progress", env=env).stdout
+    assert "skipped 1" in dlcourse("autograde", "--root", str(root), "--no-progress", env=env).stdout
+    checks = repo / "solutions" / TINY / "checks.py"
+    checks.write_text(checks.read_text().replace("check=number(16)", "check=number(17)"))
+    again = dlcourse("autograde", "--root", str(root), "--no-progress", env=env)
+    assert "graded 1, failed 0, skipped 0" in again.stdout, again.stdout
+    table = tmp_path / "grades.csv"
+    dlcourse("grades", "--root", str(root), "--csv", str(table), env=env)
+    assert grades_csv(table)[("ann", "square-test")] == 0.0
 
 
 def test_interrupted_run_resumes(tiny, tmp_path):
@@ -315,7 +251,8 @@ def test_interrupted_run_resumes(tiny, tmp_path):
     download = tmp_path / "download"
     write_tree(download, students)
     root = tmp_path / "course-dir"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **tiny["env"]}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **tiny["env"],
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     dlcourse("collect", "--from", str(download), "--root", str(root), env=tiny["env"])
     status_file = root / "autograde_status.json"
     run = subprocess.Popen([sys.executable, "-m", "dlcourse.cli", "autograde", "--root", str(root), "--jobs", "1",
@@ -330,7 +267,8 @@ def test_interrupted_run_resumes(tiny, tmp_path):
     first = json.loads(status_file.read_text())
     assert 1 <= len(first) < 4, f"expected an interrupted run, graded {sorted(first)}"
     resumed = dlcourse("autograde", "--root", str(root), "--jobs", "2", "--no-progress", env=tiny["env"])
-    assert f"{len(first)} submission(s) already graded and unchanged: skipped" in resumed.stdout, resumed.stdout
+    assert f"{len(first)} submission(s) already graded against the current checks: skipped" in resumed.stdout, \
+        resumed.stdout
     assert f"graded {4 - len(first)}, failed 0" in resumed.stdout, resumed.stdout
     final = json.loads(status_file.read_text())
     assert all(final[key]["graded_at"] == record["graded_at"] for key, record in first.items()), "re-graded"
@@ -361,7 +299,7 @@ def test_collect_layouts(tiny, tmp_path):
         (moodle / folder / name).write_text(text)
     result = dlcourse("collect", "--from", str(moodle), "--root", str(root), env=env)
     assert "collected 2 submission(s)" in result.stdout
-    assert "names no lesson (use --lesson)" in result.stdout and "homework.ipynb" in result.stdout
+    assert "names no lesson: say which lesson the download is" in result.stdout and "homework.ipynb" in result.stdout
     assert (root / "submitted" / "301" / TINY / f"{TINY}.ipynb").is_file()
     assert (root / "submitted" / "302" / TINY / f"{TINY}.ipynb").is_file()
 
