@@ -15,14 +15,15 @@ from .lessons import LESSONS
 
 def exercises(notebook_path: Path) -> list[dict]:
     """Graded cells in notebook order: ``{"grade_id", "points", "kind": "auto" | "manual"}``."""
+    from .grading import adapter
+
     notebook = nbformat.read(notebook_path, as_version=4)
     found = []
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            kind = "manual" if cell.cell_type == "markdown" or meta.get("solution") else "auto"
-            grade_id = meta["grade_id"]
-            found.append({"grade_id": grade_id.removesuffix("-test"), "points": meta.get("points", 0), "kind": kind})
+    for grade_id, cell in adapter.graded_cells(notebook).items():
+        if adapter.is_test(cell) or adapter.is_manual(cell):
+            found.append({"grade_id": grade_id.removesuffix("-test"),
+                          "points": cell.metadata["nbgrader"].get("points", 0),
+                          "kind": "auto" if adapter.is_test(cell) else "manual"})
     return found
 
 

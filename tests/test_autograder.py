@@ -259,12 +259,17 @@ def test_interrupted_run_resumes(tiny, tmp_path):
                             "--no-progress"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     deadline = time.time() + 180
-    while time.time() < deadline and not (status_file.is_file() and json.loads(status_file.read_text())):
+    def graded_so_far():
+        records = json.loads(status_file.read_text()) if status_file.is_file() else {}
+        return [key for key, record in records.items() if record.get("status") == "graded"]
+
+    while time.time() < deadline and not graded_so_far():
         time.sleep(0.2)
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == 130, stderr
     first = json.loads(status_file.read_text())
+    assert all(record["status"] == "graded" for record in first.values()), first  # in-flight ones restored
     assert 1 <= len(first) < 4, f"expected an interrupted run, graded {sorted(first)}"
     resumed = dlcourse("autograde", "--root", str(root), "--jobs", "2", "--no-progress", env=tiny["env"])
     assert f"{len(first)} submission(s) already graded against the current checks: skipped" in resumed.stdout, \
