@@ -22,6 +22,11 @@ setup() {
         .venv/bin/python -m pip install --quiet -e ".[dev]"
         echo "$wanted" > "$stamp"
     fi
+    # Kernels of this venv keep native libraries' stderr (TensorFlow's C++ log lines about oneDNN and CUDA,
+    # printed before any log level applies) out of the notebooks: it goes to the terminal running Jupyter.
+    mkdir -p .venv/etc/ipython
+    config=.venv/etc/ipython/ipython_kernel_config.py
+    [ -f "$config" ] || echo 'c.IPKernelApp.capture_fd_output = False  # written by course.sh setup' > "$config"
     # nbgrader shells out to alembic, which lives in .venv/bin.
     export PATH="$PWD/.venv/bin:$PATH"
 }

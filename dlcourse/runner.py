@@ -67,7 +67,9 @@ def _execute(repo, lesson, source, profile, seed, output_dir, timeout) -> dict:
     try:
         papermill.execute_notebook(str(notebook_path), str(output_path), parameters={"PROFILE": profile, "SEED": seed},
                                    cwd=str(notebook_path.parent), progress_bar=False, execution_timeout=timeout,
-                                   kernel_name="python3", language="python")  # this interpreter's kernel, whatever the file says
+                                   kernel_name="python3", language="python",  # this interpreter's kernel
+                                   # native stderr (TensorFlow's C++ log lines) stays out of the notebook
+                                   extra_arguments=["--IPKernelApp.capture_fd_output=False"])
         result["status"] = "ok"
     except Exception as exc:  # PapermillExecutionError, missing notebook, dead kernel...
         result["status"] = "failed"

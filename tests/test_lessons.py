@@ -1,6 +1,8 @@
-"""Every lesson: executes in the smoke profile, records its results, and grades correctly in nbgrader."""
+"""Every lesson: executes in the smoke profile, records its results, grades correctly, and shows no C++ logs."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from conftest import existing_lessons
@@ -57,3 +59,29 @@ def test_one_wrong_answer_loses_exactly_its_points(roundtrips, lesson_id):
     assert wrong_test in result["max"], f"test cell {wrong_test!r} not found (test ids must be <solution id>-test)"
     expected = {cell: (0 if cell == wrong_test else points) for cell, points in result["max"].items()}
     assert scores == expected, f"expected {expected}, got {scores}"
+
+
+# TensorFlow's C++ logging (absl, before any log level applies): "I0000 00:00:1796162355.506229  25524 port.cc:153]"
+CPP_LOG = re.compile(r"(^|\n)[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ |absl::InitializeLog|oneDNN custom operations|"
+                     r"cudart_stub|cuInit")
+
+
+def _output_text(notebook_path) -> str:
+    import nbformat
+
+    parts = []
+    for cell in nbformat.read(notebook_path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            parts.append(str(output.get("text", "")))
+            parts += [str(value) for value in output.get("data", {}).values()]
+            parts += output.get("traceback", [])
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_no_tensorflow_cpp_log_lines_in_outputs(smoke_report, roundtrips, lesson_id):
+    """Neither a run nor a graded notebook shows TensorFlow's C++ log lines to a student."""
+    graded = roundtrips[lesson_id]["root"] / "autograded" / "solution" / lesson_id / f"{lesson_id}.ipynb"
+    for path in (smoke_report[lesson_id]["notebook"], graded):
+        found = CPP_LOG.search(_output_text(path))
+        assert not found, f"{path}: {found.group(0)!r}"

@@ -257,8 +257,10 @@ def bwrap_argv(job: JailJob, connection_file: str) -> list[str]:
 
 
 # Inside the jail: copy the submission into the writable work folder, then become the kernel.
+# Native libraries' own stderr (TensorFlow's C++ log lines) goes to the worker's log, not into the notebook.
 _START = ("import os, shutil, sys; shutil.copytree('/submission', '/jail/work', dirs_exist_ok=True, symlinks=True);"
-          "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])")
+          "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1], "
+          "'--IPKernelApp.capture_fd_output=False'])")
 
 
 def launch(job_file: str, connection_file: str) -> None:
