@@ -76,9 +76,8 @@ def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: stop the workers,
 def _cmd_autograde(args) -> int:
     _fast_imports()
     from . import project
-    from .errors import DlcourseError
     from .grading.autograde import autograde
-    from .grading.jail import Limits
+    from .grading.jail import JailUnavailable, Limits
 
     lessons = [resolve_lesson(args.lesson)] if args.lesson else None
     for flag, value, least in (("--jobs", args.jobs, 1), ("--processes", args.processes, 8)):
@@ -93,10 +92,8 @@ def _cmd_autograde(args) -> int:
                                 timeout=args.timeout, cell_timeout=args.cell_timeout, limits=limits,
                                 isolation=args.isolation, force=args.force, retry_failed=args.retry_failed,
                                 progress=not args.no_progress)
-        except DlcourseError as exc:
-            if "cannot jail" in str(exc):  # the library names no flags; the CLI says which one opts out
-                raise DlcourseError(f"{exc}: --isolation none") from None
-            raise
+        except JailUnavailable as exc:  # the library names no flags; the CLI says which one opts out
+            raise DlcourseError(f"{exc}; to grade trusted submissions without a jail, pass --isolation none") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
     tag = "NOT isolated: " if args.isolation == "none" else ""

@@ -78,7 +78,7 @@ def find_submissions(root: Path, lessons: list[str] | None = None, students: lis
 
 def describe(isolation: str, timeout: float, cell_timeout: float, limits: jail.Limits) -> str:
     if isolation == "none":
-        return (f"NOT isolated: student code runs as this user, with its network and files "
+        return (f"student code runs as this user, with its network and files "
                 f"({timeout:g} s wall, {cell_timeout:g} s per cell)")
     return (f"each kernel jailed (bubblewrap: no network, no other files or processes), {limits.describe()}, "
             f"{timeout:g} s wall, {cell_timeout:g} s per cell")
@@ -235,8 +235,7 @@ def _autograde(repo, root, lessons, students, *, jobs, timeout, cell_timeout, li
     if isolation == "jail":
         problem = jail.check()
         if problem:
-            raise DlcourseError(f"cannot jail the kernels: {problem} (or grade trusted submissions without "
-                                "isolation)")
+            raise jail.JailUnavailable(f"cannot jail the kernels: {problem}")
     tag = "NOT isolated: " if isolation == "none" else ""
     say = (lambda line: echo(f"{tag}{line}")) if tag else echo
 

@@ -49,6 +49,10 @@ KEPT_ENV = ("KERAS_BACKEND", "LANG", "LC_ALL", "OMP_NUM_THREADS", "OPENBLAS_CORE
             "XLA_FLAGS", "JAX_PLATFORMS")
 
 
+class JailUnavailable(DlcourseError):
+    """The jail cannot be set up on this machine (the message says why and how to fix it)."""
+
+
 @dataclass
 class Limits:
     memory_mb: int = 4096       # resident memory (cgroup) or address space (RLIMIT_AS), 0 for none
