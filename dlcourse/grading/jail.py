@@ -238,14 +238,16 @@ def bwrap_argv(job: JailJob, connection_file: str) -> list[str]:
             argv += ["--ro-bind", str(source), f"/{name}"]
     for name in ETC_FILES:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    for path in job.python_paths + job.data_paths:
-        argv += ["--ro-bind", path, path]
+    # The tmpfs mounts come before the binds: a venv or socket folder under /tmp is bound on top of the tmpfs,
+    # not hidden by it.
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.disk_mb << 20), "--tmpfs", JAIL_ROOT,
              "--dir", WORK, "--dir", HOME, "--dir", f"{JAIL_ROOT}/tmp",
              # /tmp is a second, small tmpfs (not a link into /jail) so the socket folder can sit at its own path
-             "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
-             "--ro-bind", job.submission_dir, SUBMISSION,
+             "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp"]
+    for path in job.python_paths + job.data_paths:
+        argv += ["--ro-bind", path, path]
+    argv += ["--ro-bind", job.submission_dir, SUBMISSION,
              "--ro-bind", job.plan_dir, PLAN_DIR,
              "--bind", job.ipc_dir, job.ipc_dir]
     if job.keras_home:
