@@ -7,17 +7,10 @@ of all-ones 1-D windows. Nothing is imported from the notebook, and nothing here
 
 import numpy as np
 
-from dlcourse.grading.checks import Case, Registry, args_unchanged, close, number
+from dlcourse.grading.checks import Case, Registry, all_of, args_unchanged, close, number
 
 CHECKS = Registry()
 
-
-def _both(*checks):
-    """All of these checks, in order (the first that fails names the problem)."""
-    def check(result):
-        for one in checks:
-            one(result)
-    return check
 
 
 # ------------------------------------------------------------------------------------------ conv_output_size
@@ -90,7 +83,7 @@ def _conv_case(image, kernel, label, bias=None, stride=None, padding=None, uncha
     expected = _correlate(image, kernel, bias or 0.0, stride or 1, padding or 0)
     check = close(expected, atol=1e-4, rtol=1e-5)
     if unchanged:
-        check = _both(check, args_unchanged(image.copy(), kernel.copy()))
+        check = all_of(check, args_unchanged(image.copy(), kernel.copy()))
     return Case("conv2d", (image, kernel), kwargs, check=check, label=label, echo_args=unchanged)
 
 
@@ -165,7 +158,7 @@ def _pool_case(feature_map, label, size=None, stride=None, mode=None, unchanged=
     kwargs = {key: value for key, value in (("size", size), ("stride", stride), ("mode", mode)) if value is not None}
     check = close(_pooled(feature_map, size or 2, stride or 2, mode or "max"), atol=1e-6)
     if unchanged:
-        check = _both(check, args_unchanged(feature_map.copy()))
+        check = all_of(check, args_unchanged(feature_map.copy()))
     return Case("pool2d", (feature_map,), kwargs, check=check, label=label, echo_args=unchanged)
 
 
@@ -213,7 +206,7 @@ def _upsample_case(feature_map, label, factor=None, unchanged=False):
     kwargs = {} if factor is None else {"factor": factor}
     check = close(_upsampled(feature_map, factor or 2), atol=1e-9)
     if unchanged:
-        check = _both(check, args_unchanged(feature_map.copy()))
+        check = all_of(check, args_unchanged(feature_map.copy()))
     return Case("upsample_nearest", (feature_map,), kwargs, check=check, label=label, echo_args=unchanged)
 
 

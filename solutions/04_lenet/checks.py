@@ -8,17 +8,11 @@ rebuilt from its config and trained here, on real digits. Keras is imported lazi
 
 import numpy as np
 
-from dlcourse.grading.checks import (Case, Fail, KerasObject, Model, ModelData, Registry, args_unchanged, as_array,
-                                     close, layer_classes, model_check, rebuild)
+from dlcourse.grading.checks import (Case, Fail, KerasObject, Model, ModelData, Registry, all_of, args_unchanged,
+                                     as_array, close, layer_classes, model_check, rebuild)
 
 CHECKS = Registry()
 
-
-def _both(*checks):
-    def check(result):
-        for one in checks:
-            one(result)
-    return check
 
 
 # ------------------------------------------------------------------------------------------ trace_shapes
@@ -219,7 +213,7 @@ def _padded(images, size):
 
 def _lenet_input_case(images, size, label):
     args = (images,) if size is None else (images, size)
-    check = _both(close(_padded(images, size or 32), atol=1e-6, dtype="float32"), args_unchanged(images.copy(),
+    check = all_of(close(_padded(images, size or 32), atol=1e-6, dtype="float32"), args_unchanged(images.copy(),
                                                                                                   index=0))
     return Case("to_lenet_input", args, check=check, label=label, echo_args=True)
 
