@@ -124,8 +124,8 @@ class Runner:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
-    def grade(self, submission: Submission, clean: Path, checks_file: Path, seed: int, work: Path,
-              on_start=None) -> Outcome:
+    def grade(self, submission: Submission, checks_file: Path, seed: int, work: Path, on_start=None) -> Outcome:
+        """Grade the clean copy in ``work/submission`` (where the jail binds it, read-only)."""
         if self.stopping.is_set():
             return Outcome("interrupted")
         if on_start:
@@ -134,11 +134,9 @@ class Runner:
         work.mkdir(parents=True, exist_ok=True)
         job = work / "job.json"
         job.write_text(json.dumps({
-            "work": str(work), "notebook": str(clean / f"{submission.lesson}.ipynb"), "checks": str(checks_file),
-            "seed": seed, "cell_timeout": self.cell_timeout, "limits": asdict(self.limits),
+            "work": str(work), "notebook": str(work / "submission" / f"{submission.lesson}.ipynb"),
+            "checks": str(checks_file), "seed": seed, "cell_timeout": self.cell_timeout, "limits": asdict(self.limits),
             "isolation": self.isolation}))
-        if self.stopping.is_set():
-            return Outcome("interrupted")
         with open(work / "worker.log", "wb") as log:
             process = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.worker", str(job)], stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -338,8 +336,8 @@ def _autograde(repo, root, lessons, students, *, jobs, timeout, cell_timeout, li
                     previous[submission.key] = store.records.get(submission.key)
                     mark_grading(submission, digest)  # reading a hostile file could bring us down, too
                     try:
-                        clean = workdir / f"clean-{number}"
-                        prepared = precheck.prepare(submission.folder, releases[submission.lesson], clean)
+                        prepared = precheck.prepare(submission.folder, releases[submission.lesson],
+                                                    workdir / f"job-{number}" / "submission")
                     except Exception as exc:  # noqa: BLE001
                         prepared = precheck.Prepared(f"the submission could not be read: {type(exc).__name__}: "
                                                      f"{str(exc)[:200]}")
@@ -348,7 +346,7 @@ def _autograde(repo, root, lessons, students, *, jobs, timeout, cell_timeout, li
                         continue
                     store.put(submission.key, {"status": "queued", "hash": digest})
                     seed = _seed(root, submission.key, fingerprints[submission.lesson])
-                    future = pool.submit(runner.grade, submission, clean, checks.checks_path(repo, submission.lesson),
+                    future = pool.submit(runner.grade, submission, checks.checks_path(repo, submission.lesson),
                                          seed, workdir / f"job-{number}",
                                          lambda s=submission, d=digest: mark_grading(s, d))
                     pending[future] = (submission, digest, prepared.notes)

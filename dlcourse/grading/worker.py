@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -91,20 +90,6 @@ def _watch_ipc(folder: Path, limit_bytes: int, stop: threading.Event, tripped: l
             return
 
 
-def _visible_errors(notebook) -> dict:
-    """{test grade_id: exception type name} for test cells whose visible checks raised (for the hint only)."""
-    from . import adapter
-    from .codec import safe_type_name
-
-    found = {}
-    for cell in notebook.cells:
-        if adapter.is_test(cell):
-            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            if errors:
-                found[cell.metadata["nbgrader"]["grade_id"]] = safe_type_name(errors[-1].get("ename"))
-    return found
-
-
 def run_job(job: dict) -> dict:
     import nbformat
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -122,8 +107,7 @@ def run_job(job: dict) -> dict:
     if job["isolation"] == "jail":
         cgroups = jail.Cgroups.create(limits)
         _, job_file = jail.make_job(work, limits, cgroups)
-        manager = jail.new_kernel_manager(work, job_file)
-        shutil.copytree(Path(job["notebook"]).parent, work / "submission", dirs_exist_ok=True)
+        manager = jail.new_kernel_manager(work, job_file)  # the clean copy is already in work/submission
     else:  # --isolation none: the grader's own user, network and files; said on every line of output
         from jupyter_client.manager import AsyncKernelManager
 
@@ -184,7 +168,7 @@ def run_job(job: dict) -> dict:
     nbformat.write(notebook, work / "executed.ipynb")
     return {"success": True, "problem": problem, "seconds": seconds,
             "verdicts": {test_id: {"passed": v.passed, "hint": v.hint} for test_id, v in verdicts.items()},
-            "visible_errors": _visible_errors(notebook), "probed": raw is not None}
+            "probed": raw is not None}
 
 
 def _kill_process(manager) -> None:
