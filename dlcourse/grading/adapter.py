@@ -90,8 +90,17 @@ def register_assignment(repo: Path, root: Path, lesson: str, release: Path) -> N
     result = make_api(make_config(repo, root=root, release=release)).generate_assignment(lesson, force=True,
                                                                                         create=True)
     if not result["success"]:
-        detail = (result.get("error") or result.get("log") or "").strip().splitlines()
-        raise DlcourseError(f"nbgrader could not register {lesson} in {root}: {detail[-1] if detail else 'no log'}")
+        import re
+
+        text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+        # nbgrader ends with "Please see the above traceback"; the exception line above it is the reason.
+        reasons = re.findall(r"^\s*\w+(?:Error|Exception): (.+)$", text, flags=re.M)
+        reasons = [r for r in reasons if "above traceback" not in r]
+        detail = reasons[-1].strip() if reasons else (text.strip().splitlines() or ["no log"])[-1]
+        if "because there are submissions associated with it" in detail:
+            detail += (": its graded cells changed after it was graded; grade it in a new course directory, or "
+                       "remove its submissions from this gradebook")
+        raise DlcourseError(f"nbgrader could not register {lesson} in {root}: {detail}")
 
 
 # ------------------------------------------------------------------------------------------ cell kinds
