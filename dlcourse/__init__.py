@@ -1,13 +1,16 @@
 """dlcourse: helpers for the deep-learning-for-vision course.
 
 Notebooks use: `configure` (profile + seeding), `record` (key results for
-the run report), `describe_environment`, and the `data` and `plotting` modules.
+the run report), `describe_environment`, `attempt` (a demonstration that
+needs an unfinished exercise says so and goes on), and the `data` and
+`plotting` packages.
 """
 
 from .environment import describe as describe_environment
+from .exercises import attempt
 from .profile import configure, resolve_profile
 from .record import record
 from .seeding import set_seed
 
 __version__ = "0.1.0"
-__all__ = ["configure", "describe_environment", "record", "resolve_profile", "set_seed"]
+__all__ = ["attempt", "configure", "describe_environment", "record", "resolve_profile", "set_seed"]

@@ -1,4 +1,4 @@
-"""Small arrays drawn as annotated grids, for the convolution lesson (and any lesson with worked arrays).
+"""Small arrays drawn as annotated grids, and larger maps side by side.
 
 Secondary code: it draws arrays that a lesson has already computed; it computes nothing itself.
 """
