@@ -1,6 +1,9 @@
-"""Shared, session-scoped work: one smoke run of every lesson, and one grading run of every lesson's round trip.
+"""Shared, session-scoped work: one grading run of every lesson's round trip, which is also the smoke run.
 
-Both run lessons in parallel (2 cores on CI), each in its own kernel.
+Grading always executes a notebook in the smoke profile, so the graded solution of each lesson is its smoke run:
+its records and targets are read from that notebook instead of executing every lesson a second time with
+`dlcourse run` (the runner itself is tested on lesson 00 and on a tiny course). Lessons run two at a time.
+Tests marked ``notebook`` or ``grader`` are also ``slow``: ``-m "not slow"`` is the quick unit suite.
 """
 
 from __future__ import annotations
@@ -30,16 +33,6 @@ def existing_lessons() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def smoke_report(tmp_path_factory):
-    from dlcourse.runner import run_course
-
-    output = tmp_path_factory.mktemp("smoke-run")
-    chosen = [lessons.BY_ID[lesson_id] for lesson_id in existing_lessons()]
-    report = run_course(REPO, chosen, profile="smoke", jobs=JOBS, output=output, show_progress=False)
-    return {item["lesson"]: item for item in report["lessons"]}
-
-
-@pytest.fixture(scope="session")
 def roundtrips(tmp_path_factory):
     """Every lesson's solution, blank and wrong submission, graded by one `dlcourse autograde` run (jailed)."""
     from roundtrip import run_roundtrips
@@ -47,3 +40,35 @@ def roundtrips(tmp_path_factory):
     work = tmp_path_factory.mktemp("grading-course")
     chosen = [lesson_id for lesson_id in existing_lessons() if (REPO / "tests" / "cases" / f"{lesson_id}.py").is_file()]
     return run_roundtrips(chosen, work, JOBS)
+
+
+@pytest.fixture(scope="session")
+def smoke_report(roundtrips):
+    """{lesson: {"status", "records", "checks", "notebook", "error"}} from each graded solution (smoke profile)."""
+    import nbformat
+
+    from dlcourse.record import read_records
+
+    report = {}
+    for lesson_id, result in roundtrips.items():
+        student = result["students"]["solution"]
+        notebook = result["root"] / "autograded" / student / lesson_id / f"{lesson_id}.ipynb"
+        entry = {"notebook": notebook, "records": {}, "checks": [], "error": result["errors"].get("solution")}
+        if notebook.is_file():
+            executed = nbformat.read(notebook, as_version=4)
+            entry["records"] = read_records(executed)
+            entry["checks"] = lessons.BY_ID[lesson_id].check("smoke", entry["records"])
+            errors = [output for cell in executed.cells for output in cell.get("outputs", [])
+                      if output.get("output_type") == "error"]
+            if errors and not entry["error"]:
+                entry["error"] = f"{errors[0].get('ename')}: {errors[0].get('evalue')}"
+        failed = entry["error"] or not notebook.is_file()
+        entry["status"] = "failed" if failed else "ok" if all(c["ok"] for c in entry["checks"]) else "below target"
+        report[lesson_id] = entry
+    return report
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("notebook") or item.get_closest_marker("grader"):
+            item.add_marker(pytest.mark.slow)

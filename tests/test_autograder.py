@@ -1,7 +1,8 @@
 """The instructor's workflow end to end, with real grading runs on temporary course directories.
 
-* lesson 00 (TensorFlow): collect a Canvas zip, autograde a correct, a blank and a wrong submission with
-  ``--jobs 2`` in the jail, then grades (CSV, PNG) and feedback, which must not contain any test or check source;
+* lesson 00 (TensorFlow): the session's round trip collects a Canvas zip and autogrades a correct, a blank and a
+  wrong submission with ``--jobs 2`` in the jail; here grades (CSV, PNG) and feedback, which must not contain any
+  test or check source;
 * the tiny assignment (`tiny_course`, no TensorFlow) for what goes wrong by accident: loops, memory, a killed
   kernel, corrupt JSON, deleted or renamed notebooks, deleted or edited test cells; an interrupted run that
   resumes; a grader killed outright; checks that change;
@@ -51,51 +52,34 @@ def tiny(tmp_path_factory):
 
 # ---------------------------------------------------------------- lesson 00, end to end
 
-def test_lesson_00_end_to_end(tmp_path):
-    """Canvas zip -> collect -> autograde --jobs 2 -> grades + plot -> feedback without hidden tests."""
-    import roundtrip
+def test_lesson_00_end_to_end(roundtrips, tmp_path, capsys):
+    """Canvas zip -> collect -> autograde --jobs 2 (the session's round trip) -> grades + plot -> feedback
+    without hidden tests. All through the `dlcourse` command, in-process."""
 
-    solution = REPO / "solutions" / LESSON / f"{LESSON}.ipynb"
-    case = roundtrip.load_case(LESSON)
-    notebooks = {
-        "alice_1001_5001_00_setup_check.ipynb": nbformat.read(solution, as_version=4),
-        "bob_1002_5002_00_setup_check.ipynb": nbformat.read(REPO / "course" / LESSON / f"{LESSON}.ipynb",
-                                                            as_version=4),
-        "carol_LATE_1003_5003_00_setup_check-1.ipynb": roundtrip.wrong_submission(
-            solution, case.WRONG_ANSWER["grade_id"], case.WRONG_ANSWER["source"]),
-    }
-    archive = tmp_path / "canvas-submissions.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for name, notebook in notebooks.items():
-            bundle.writestr(name, nbformat.writes(notebook))
-        bundle.writestr("readme_1004_5004_notes.txt", "not a notebook")
-    root = tmp_path / "course-dir"
-
-    collected = dlcourse("collect", "--from", str(archive), "--root", str(root))
-    assert "collected 3 submission(s)" in collected.stdout, collected.stdout
-    assert "readme_1004_5004_notes.txt: not a notebook" in collected.stdout
-    for student in ("1001", "1002", "1003"):
+    result = roundtrips[LESSON]
+    assert "collected 3 submission(s)" in result["collect_output"], result["collect_output"]
+    assert "readme_1004_5004_notes.txt: not a notebook" in result["collect_output"]
+    root, ids = result["root"], result["students"]
+    assert sorted(ids.values()) == ["1001", "1002", "1003"], ids
+    for student in ids.values():
         assert (root / "submitted" / student / LESSON / f"{LESSON}.ipynb").is_file()
-
-    graded = dlcourse("autograde", LESSON, "--root", str(root), "--jobs", "2", "--no-progress")
-    assert "graded 3, failed 0" in graded.stdout, graded.stdout + graded.stderr
+    assert "failed 0" in result["autograde_output"], result["autograde_output"]
 
     table, plot = tmp_path / "grades.csv", tmp_path / "grades.png"
-    dlcourse("grades", "--root", str(root), "--csv", str(table), "--plot", str(plot))
+    assert cli_main(["grades", "--root", str(root), "--lessons", LESSON, "--csv", str(table), "--plot", str(plot)]) == 0
     scores = grades_csv(table)
-    wrong_test = f"{case.WRONG_ANSWER['grade_id']}-test"
-    maximum = roundtrip.grade_cells(solution)
-    for cell, points in maximum.items():
-        assert scores[("1001", cell)] == points, f"correct submission lost points on {cell}"
-        assert scores[("1002", cell)] == 0, f"blank submission earned points on {cell}"
-        assert scores[("1003", cell)] == (0 if cell == wrong_test else points), f"wrong submission, {cell}"
+    wrong_test = f"{result['wrong_grade_id']}-test"
+    for cell, points in result["max"].items():
+        assert scores[(ids["solution"], cell)] == points, f"correct submission lost points on {cell}"
+        assert scores[(ids["blank"], cell)] == 0, f"blank submission earned points on {cell}"
+        assert scores[(ids["wrong"], cell)] == (0 if cell == wrong_test else points), f"wrong submission, {cell}"
     assert plot.stat().st_size > 10_000
 
-    dlcourse("feedback", "--root", str(root))
-    pages = {student: (root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
-             for student in ("1001", "1002", "1003")}
-    assert "failed" in pages["1003"] and f"`{case.WRONG_ANSWER['grade_id']}`" in pages["1003"], pages["1003"]
-    assert "not answered yet" in pages["1002"]
+    assert cli_main(["feedback", "--root", str(root), "--lessons", LESSON]) == 0
+    capsys.readouterr()
+    pages = {who: (root / "feedback" / student / LESSON / f"{LESSON}.html").read_text() for who, student in ids.items()}
+    assert "failed" in pages["wrong"] and f"`{result['wrong_grade_id']}`" in pages["wrong"], pages["wrong"]
+    assert "not answered yet" in pages["blank"]
     assert_no_secrets(pages.values(), REPO, LESSON)
 
 
@@ -341,21 +325,28 @@ def test_collect_layouts(tiny, tmp_path):
 
 # ---------------------------------------------------------------- generate --check and CLI errors
 
-def test_generate_check_catches_stale_course(tmp_path):
+def test_generate_check_catches_stale_course(tmp_path, monkeypatch, capsys):
     repo = tmp_path / "checkout"
     for folder in ("solutions", "course"):
         shutil.copytree(REPO / folder / LESSON, repo / folder / LESSON)
-    env = {"DLCOURSE_ROOT": str(repo)}
-    fresh = dlcourse("generate", "--check", "--lessons", "00", env=env)
-    assert "in sync" in fresh.stdout
+    monkeypatch.setenv("DLCOURSE_ROOT", str(repo))
+
+    def generate(*args):
+        code = cli_main(["generate", *args, "--lessons", "00"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = generate("--check")
+    assert code == 0 and "in sync" in out
     notebook_path = repo / "solutions" / LESSON / f"{LESSON}.ipynb"
     notebook = nbformat.read(notebook_path, as_version=4)
     notebook.cells[0].source += "\n\nA sentence added after the last `dlcourse generate`."
     nbformat.write(notebook, notebook_path)
-    stale = dlcourse("generate", "--check", "--lessons", "00", env=env, check=False)
-    assert stale.returncode == 1 and "course/ is stale" in stale.stderr and "A sentence added" in stale.stdout
-    dlcourse("generate", "--lessons", "00", env=env)
-    assert "in sync" in dlcourse("generate", "--check", "--lessons", "00", env=env).stdout
+    code, out, err = generate("--check")
+    assert code == 1 and "course/ is stale" in err and "A sentence added" in out, (code, out, err)
+    assert generate()[0] == 0
+    code, out, _ = generate("--check")
+    assert code == 0 and "in sync" in out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -15,7 +15,7 @@ from conftest import JOBS, REPO
 from dlcourse import lessons
 from dlcourse.runner import failure_summary, run_course
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.notebook
 CHOSEN = os.environ.get("DLCOURSE_BACKEND_LESSONS", "00,03")
 
 

@@ -263,8 +263,9 @@ def hostile_run(tmp_path_factory):
     os.symlink(repo / "solutions", root / "submitted" / "symlink" / TINY / "solutions-link")
     before = {p: p.read_bytes() for p in (root / "submitted").rglob("*.ipynb")}
     started = time.perf_counter()
+    # A subprocess: hostile code is graded by a process the test does not share, as an instructor's shell runs it.
     graded = dlcourse("autograde", "--root", str(root), "--jobs", "2", "--cell-timeout", "60",
-                      "--disk", "256", "--processes", "64", "--no-progress", env=env, timeout=1200)
+                      "--disk", "256", "--processes", "64", "--no-progress", env=env, timeout=1200, in_process=False)
     seconds = time.perf_counter() - started
     table = base / "grades.csv"
     dlcourse("grades", "--root", str(root), "--csv", str(table), env=env)

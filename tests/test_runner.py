@@ -33,7 +33,7 @@ def tiny_course(tmp_path):
     return tmp_path, lessons
 
 
-@pytest.mark.slow
+@pytest.mark.notebook
 def test_run_records_results_and_reports_failures(tiny_course, tmp_path):
     repo, lessons = tiny_course
     report = run_course(repo, lessons, profile="smoke", output=tmp_path / "out", show_progress=False)

@@ -13,6 +13,7 @@ from dlcourse.generate import differences
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # nbgrader generates every lesson
 def test_course_in_sync_with_solutions():
     present = [lesson for lesson in lessons.LESSONS if lesson.notebook(REPO).is_file()]
     assert present, "no lessons in solutions/"

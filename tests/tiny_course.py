@@ -111,15 +111,48 @@ def write_tree(folder: Path, submissions: dict, lesson: str = TINY) -> None:
             (target / filename).write_text("the notebook is gone\n")
 
 
-def dlcourse(*args, env=None, check=True, timeout=600) -> subprocess.CompletedProcess:
-    """The real command line, in a subprocess (as an instructor runs it)."""
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
-    result = subprocess.run([sys.executable, "-m", "dlcourse.cli", *args], capture_output=True, text=True,
-                            env=environment, timeout=timeout, cwd=REPO)
+def dlcourse(*args, env=None, check=True, timeout=600, in_process=True):
+    """The `dlcourse` command line. In-process by default (no interpreter start, no second import of nbgrader);
+    ``in_process=False`` runs it in a subprocess, as an instructor's shell does, where a test needs that (hostile
+    submissions graded by a process the test does not share, or a real signal)."""
+    if not in_process:
+        environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+        environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
+        result = subprocess.run([sys.executable, "-m", "dlcourse.cli", *args], capture_output=True, text=True,
+                                env=environment, timeout=timeout, cwd=REPO)
+    else:
+        result = _in_process([str(arg) for arg in args], env or {})
     if check:
         assert result.returncode == 0, f"dlcourse {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
+
+
+def _in_process(argv: list[str], env: dict) -> subprocess.CompletedProcess:
+    import contextlib
+    import io
+    import traceback
+
+    from dlcourse.cli import main
+
+    saved = {key: os.environ.get(key) for key in env}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(env)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exit_:  # argparse's usage errors
+                code = exit_.code if isinstance(exit_.code, int) else 2
+            except Exception:  # noqa: BLE001 - as a subprocess would: a traceback on stderr, exit 1
+                traceback.print_exc()
+                code = 1
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def grades_csv(path: Path) -> dict:
