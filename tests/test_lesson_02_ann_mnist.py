@@ -18,17 +18,26 @@ def test_notes_network_has_53_weights_and_14_biases():
     assert (weights, biases) == (53, 14)
 
 
-def test_mnist_mlp_has_669706_parameters():
-    model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(512, activation="relu"),
-                              layers.Dropout(0.3), layers.Dense(512, activation="relu"), layers.Dropout(0.3),
-                              layers.Dense(10, activation="softmax")])
+def test_the_lessons_mlp_has_669706_parameters():
+    """The lesson's own build_mlp, with the lesson's sizes, against Keras's count_params() and the formula."""
+    from lesson_code import namespace
+
+    build_mlp = namespace("02_ann_mnist", "build_mlp")["build_mlp"]
+    model = build_mlp((28, 28), [512, 512], 10)
     per_layer = [layer.count_params() for layer in model.layers if isinstance(layer, layers.Dense)]
-    assert per_layer == [401_920, 262_656, 5_130]
+    assert per_layer == [(784 + 1) * 512, (512 + 1) * 512, (512 + 1) * 10] == [401_920, 262_656, 5_130]
     assert model.count_params() == 669_706
 
 
-def test_batches_and_epochs_example():
-    assert math.ceil(1000 / 128) == 8 and math.ceil(1000 / 128) * 50 == 400 and 1000 - 7 * 128 == 104
+def test_the_lessons_training_steps_round_up():
+    """The lesson's own training_steps against math.ceil, on the notes' example and on exact and partial batches."""
+    from lesson_code import namespace
+
+    training_steps = namespace("02_ann_mnist", "training_steps")["training_steps"]
+    for samples, batch, epochs in ((1000, 128, 50), (1024, 128, 2), (60_000, 128, 15), (1, 32, 3)):
+        per_epoch = math.ceil(samples / batch)
+        assert tuple(training_steps(samples, batch, epochs)) == (per_epoch, per_epoch * epochs)
+    assert tuple(training_steps(1000, 128, 50)) == (8, 400)
 
 
 @pytest.mark.parametrize("name, expected_std", [

@@ -28,17 +28,16 @@ def profile_settings() -> dict:
     raise AssertionError("no dlcourse.configure(...) cell in the lesson")
 
 
-def test_seed_cnn_has_528054_parameters_by_formula_and_in_keras():
+def test_the_lessons_seed_cnn_has_528054_parameters_by_formula_and_in_keras():
+    """The lesson's own build_seed_cnn: every layer's count_params() against the formula, 528,054 in all."""
+    from lesson_code import namespace
+
+    model = namespace("05_cifar10", "build_seed_cnn")["build_seed_cnn"]()
     convs = [(2 * 2 * c + 1) * k for c, k in ((3, 16), (16, 32), (32, 64))]
-    assert convs == [208, 2080, 8256]
-    assert sum(convs) + (1024 + 1) * 500 + (500 + 1) * 10 == 528_054
-    model = keras.Sequential([keras.Input(shape=(32, 32, 3)),
-                              layers.Conv2D(16, 2, padding="same"), layers.MaxPooling2D(2),
-                              layers.Conv2D(32, 2, padding="same"), layers.MaxPooling2D(2),
-                              layers.Conv2D(64, 2, padding="same"), layers.MaxPooling2D(2),
-                              layers.Dropout(0.3), layers.Flatten(), layers.Dense(500), layers.Dropout(0.4),
-                              layers.Dense(10)])
-    assert model.count_params() == 528_054
+    assert [layer.count_params() for layer in model.layers if isinstance(layer, layers.Conv2D)] == convs
+    assert [layer.count_params() for layer in model.layers if isinstance(layer, layers.Dense)] == [
+        (4 * 4 * 64 + 1) * 500, (500 + 1) * 10]
+    assert sum(convs) + (1024 + 1) * 500 + (500 + 1) * 10 == model.count_params() == 528_054
 
 
 def test_full_profile_uses_the_standard_split():

@@ -26,6 +26,14 @@ def test_smoke_execution(smoke_report, lesson_id):
     assert result["status"] == "ok", f"{lesson_id} below its smoke targets: {result['checks']}"
 
 
+@pytest.mark.parametrize("lesson", lessons.LESSONS, ids=lambda lesson: lesson.lesson_id)
+def test_every_target_is_a_recorded_result(lesson):
+    """A target on a key the lesson never records could only fail as "missing"; each must be in ``records``."""
+    for profile, targets in lesson.targets.items():
+        unrecorded = set(targets) - set(lesson.records)
+        assert not unrecorded, f"{lesson.lesson_id} {profile} targets {sorted(unrecorded)} are not in its records"
+
+
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_exercise_count(lesson_id):
     from roundtrip import REPO, grade_cells

@@ -1,4 +1,5 @@
-"""Round-trip case for lesson 01: a plausible mistake, scikit-image's BT.709 weights instead of BT.601's."""
+"""Round-trip case for lesson 01: a plausible mistake, scikit-image's rgb2gray weights (0.2125, 0.7154, 0.0721; close to, not
+equal to, BT.709's 0.2126, 0.7152, 0.0722) instead of BT.601's."""
 
 WRONG_ANSWER = {
     "grade_id": "rgb_to_gray",
