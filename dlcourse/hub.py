@@ -239,7 +239,8 @@ class Settings:
         return None  # the instructor's home (the formgrader warns if the course directory is outside it)
 
     def write_role_configs(self) -> dict[str, Path]:
-        return write_role_configs(self.state / "jupyter", self.exchange, self.checkout, self.grading_root())
+        return write_role_configs(self.state / "jupyter", self.exchange, self.checkout, self.grading_root(),
+                                  path_first=self.python.parent)
 
     def prepare(self) -> None:
         """The state folder (hub database, cookie secret, role configs) and the exchange, as nbgrader needs it."""
@@ -327,19 +328,25 @@ def nbgrader_config(role: str, exchange: Path, checkout: Path, course_dir: Path)
                    "c.Autograde.exporter_class = 'dlcourse.hub.UnjailedAutogradeRefused'\n")
 
 
-def write_role_configs(folder: Path, exchange: Path, checkout: Path, course_dir: Path) -> dict[str, Path]:
+def write_role_configs(folder: Path, exchange: Path, checkout: Path, course_dir: Path,
+                       path_first: Path | None = None) -> dict[str, Path]:
     """``folder/<role>/``: jupyter_server_config.json, labconfig/page_config.json, nbgrader_config.py (world-readable).
 
     Put ``folder/<role>`` on a person's ``JUPYTER_CONFIG_PATH``; it ranks above the venv's own configuration
-    (where nbgrader enables all its extensions), below the person's ``~/.jupyter``.
+    (where nbgrader enables all its extensions), below the person's ``~/.jupyter``. With ``path_first`` (the
+    course venv's ``bin``), JupyterLab's terminals put it first on PATH: they are login shells, and a login
+    shell's /etc/profile sets PATH again, so `nbgrader` and `dlcourse` would not be found.
     """
     written = {}
     for role in ROLES:
         target = Path(folder) / role
         (target / "labconfig").mkdir(parents=True, exist_ok=True)
-        server = {f"nbgrader.server_extensions.{ext}": on for ext, on in SERVER_EXTENSIONS[role].items()}
-        (target / "jupyter_server_config.json").write_text(
-            json.dumps({"ServerApp": {"jpserver_extensions": server}}, indent=2) + "\n")
+        server = {"jpserver_extensions": {f"nbgrader.server_extensions.{ext}": on
+                                          for ext, on in SERVER_EXTENSIONS[role].items()}}
+        if path_first:
+            shell = f'export PATH="{path_first}:$PATH"; exec "${{SHELL:-/bin/bash}}" -i'
+            server["terminado_settings"] = {"shell_command": ["/bin/bash", "-l", "-c", shell]}
+        (target / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": server}, indent=2) + "\n")
         disabled = {f"@jupyter/nbgrader:{plugin}": True for plugin in LAB_PLUGINS_DISABLED[role]}
         (target / "labconfig" / "page_config.json").write_text(
             json.dumps({"disabledExtensions": disabled}, indent=2) + "\n")
