@@ -29,7 +29,7 @@ def _settings(**changes) -> Settings:
 @pytest.mark.parametrize("changes, message", [
     ({"instructors": []}, "no instructor"),
     ({"students": []}, "no students"),
-    ({"students": ["ana+1"]}, "not a usable user name: ana+1"),
+    ({"students": ["ana+1"]}, r"not a usable user name: ana\+1"),
     ({"students": ["Ana"]}, "not a usable user name: Ana"),
     ({"students": ["teacher"]}, "teacher listed as instructor and as student"),
     ({"students": ["ana", "ana"]}, "listed twice: ana"),
@@ -58,64 +58,66 @@ def test_settings_from_the_environment(tmp_path):
         Settings.from_environment({"DLCOURSE_HUB_INSTRUCTORS": "t", "DLCOURSE_HUB_STUDENTS_FILE": "/nope"})
 
 
-def _jupyter(args, config_dir: Path) -> str:
-    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(config_dir), "JUPYTER_CONFIG_DIR": str(config_dir / "none")}
-    jupyter = Path(sys.executable).with_name("jupyter")
-    done = subprocess.run([str(jupyter), *args], env=env, capture_output=True, text=True, timeout=120)
-    return done.stdout + done.stderr
+def _in_role(folder: Path, code: str, cwd: Path) -> dict:
+    """Run ``code`` (it prints one JSON line) with ``folder`` on JUPYTER_CONFIG_PATH, as the hub starts a server."""
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(folder), "JUPYTER_CONFIG_DIR": str(folder / "none"),
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def roles(tmp_path_factory):
     folder = tmp_path_factory.mktemp("roles")
-    return write_role_configs(folder, folder / "exchange", REPO, folder / "course")
+    return write_role_configs(folder, folder / "exchange", REPO, folder / "course", path_first=Path("/opt/course/bin"))
 
 
-def _enabled(listing: str, extension: str) -> bool:
-    line = next(line for line in listing.splitlines() if extension in line and ("enabled" in line or "disabled" in line))
-    return "disabled" not in line
+SERVER = """import json
+from jupyter_server.serverapp import ServerApp
+from jupyterlab_server.config import get_static_page_config
+app = ServerApp(); app.load_config_file(); app.init_server_extensions()  # what a server would load
+print(json.dumps({"server": {k: v for k, v in app.jpserver_extensions.items() if k.startswith("nbgrader")},
+                  "lab_disabled": sorted(k for k, v in get_static_page_config(level="all").get(
+                      "disabledExtensions", {}).items() if v),
+                  "shell": app.terminado_settings.get("shell_command")}))
+"""
 
 
-def test_students_get_the_assignment_list_and_no_formgrader(roles):
-    server = _jupyter(["server", "extension", "list"], roles["student"])
-    assert _enabled(server, "nbgrader.server_extensions.assignment_list")
-    assert _enabled(server, "nbgrader.server_extensions.validate_assignment")
-    assert not _enabled(server, "nbgrader.server_extensions.formgrader")
-    assert not _enabled(server, "nbgrader.server_extensions.course_list")
-    lab = _jupyter(["labextension", "list"], roles["student"])
-    disabled = lab[lab.index("Disabled extensions"):] if "Disabled extensions" in lab else ""
-    for plugin in ("formgrader", "course-list", "create-assignment"):
-        assert f"@jupyter/nbgrader:{plugin}" in disabled, lab
-    assert "@jupyter/nbgrader:assignment-list" not in disabled
+def test_students_get_the_assignment_list_and_no_formgrader(roles, tmp_path):
+    seen = _in_role(roles["student"], SERVER, tmp_path)
+    assert seen["server"] == {"nbgrader.server_extensions.formgrader": False,
+                              "nbgrader.server_extensions.assignment_list": True,
+                              "nbgrader.server_extensions.course_list": False,
+                              "nbgrader.server_extensions.validate_assignment": True}
+    assert seen["lab_disabled"] == ["@jupyter/nbgrader:course-list", "@jupyter/nbgrader:create-assignment",
+                                    "@jupyter/nbgrader:formgrader"]
+    # JupyterLab's terminals are login shells; the course venv's bin goes first on PATH after /etc/profile
+    assert seen["shell"][:3] == ["/bin/bash", "-l", "-c"] and 'PATH="/opt/course/bin:$PATH"' in seen["shell"][3]
 
 
-def test_instructors_get_every_nbgrader_extension(roles):
-    server = _jupyter(["server", "extension", "list"], roles["instructor"])
-    for extension in ("formgrader", "assignment_list", "course_list", "validate_assignment"):
-        assert _enabled(server, f"nbgrader.server_extensions.{extension}"), server
-    assert json.loads((roles["instructor"] / "labconfig" / "page_config.json").read_text()) == {"disabledExtensions": {}}
+def test_instructors_get_every_nbgrader_extension(roles, tmp_path):
+    seen = _in_role(roles["instructor"], SERVER, tmp_path)
+    assert set(seen["server"].values()) == {True} and len(seen["server"]) == 4
+    assert seen["lab_disabled"] == []
 
 
-def _nbgrader_config(folder: Path, cwd: Path):
-    """The configuration nbgrader's Validate and Assignment List load (as their server extensions do)."""
-    code = ("import os, json; from jupyter_core.paths import jupyter_config_path\n"
-            "from nbgrader.apps import NbGrader\n"
-            "app = NbGrader(); app.config_file_paths.append(jupyter_config_path()); app.load_config_file()\n"
-            "c = app.config\n"
-            "print(json.dumps({'timeout': c.Execute.timeout, 'course': c.CourseDirectory.course_id,\n"
-            "  'exchange': c.Exchange.root, 'root': c.CourseDirectory.root,\n"
-            "  'autograde': str(c.Autograde.exporter_class)}))\n")
-    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(folder), "JUPYTER_CONFIG_DIR": str(folder / "none")}
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+NBGRADER = """import json
+from jupyter_core.paths import jupyter_config_path
+from nbgrader.apps import NbGrader
+app = NbGrader(); app.config_file_paths.append(jupyter_config_path()); app.load_config_file()  # as Validate does
+c = app.config
+print(json.dumps({"timeout": c.Execute.get("timeout"), "course": c.CourseDirectory.get("course_id"),
+                  "exchange": c.Exchange.get("root"), "root": c.CourseDirectory.get("root"),
+                  "autograde": str(c.Autograde.get("exporter_class"))}))
+"""
 
 
 def test_nbgrader_on_the_hub_reads_the_course_settings(roles, tmp_path):
-    student = _nbgrader_config(roles["student"], tmp_path)
+    student = _in_role(roles["student"], NBGRADER, tmp_path)
     assert student["timeout"] == 300 and student["course"] == "dlcourse"
     assert student["exchange"] == str(roles["student"].parent / "exchange")
-    teacher = _nbgrader_config(roles["instructor"], tmp_path)
+    teacher = _in_role(roles["instructor"], NBGRADER, tmp_path)
     assert teacher["timeout"] == 300 and teacher["root"] == str(roles["student"].parent / "course")
     assert teacher["exchange"] == str(roles["student"].parent / "exchange")
     assert teacher["autograde"] == "dlcourse.hub.UnjailedAutogradeRefused"
