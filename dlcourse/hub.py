@@ -322,8 +322,8 @@ def nbgrader_config(role: str, exchange: Path, checkout: Path, course_dir: Path)
                        f"c.Execute.timeout = {EXECUTE_TIMEOUT}\n"
                        "c.Execute.interrupt_on_timeout = True\n")
     return head + ("from pathlib import Path\n\nfrom dlcourse.grading.adapter import apply\n\n"
-                   f"apply(c, Path({str(checkout)!r}), root=Path({str(course_dir)!r}))\n"
-                   f"c.Exchange.root = {str(exchange)!r}\n"
+                   f"apply(c, Path({str(checkout)!r}), root=Path({str(course_dir)!r}), "
+                   f"exchange=Path({str(exchange)!r}))\n"
                    "# The formgrader's Autograde button would grade unjailed: refused; use `dlcourse autograde`.\n"
                    "c.Autograde.exporter_class = 'dlcourse.hub.UnjailedAutogradeRefused'\n")
 

@@ -6,11 +6,11 @@ machine"), or with `jupyterhub -f deploy/hub/jupyterhub_config.py` and the DLCOU
 import sys
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-if str(CHECKOUT) not in sys.path:
-    sys.path.insert(0, str(CHECKOUT))
-
-from dlcourse.hub import configure  # noqa: E402
+try:  # the course installed in the hub's venv (pip install '.[hub]'), as the servers use it
+    from dlcourse.hub import configure
+except ImportError:  # else this checkout's
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from dlcourse.hub import configure
 
 c = get_config()  # noqa: F821 - provided by traitlets when JupyterHub loads this file
 configure(c)
