@@ -419,7 +419,7 @@ def _the_class(hub: Hub, browser, shots: Shots) -> None:
     for student in people.values():
         student.start_log_in()
     teacher.page.bring_to_front()
-    output = _run_in_terminal(teacher, terminal, f"nbgrader release_assignment {LESSON}", "release")
+    output = _run_in_terminal(teacher, terminal, "dlcourse release 00", "release")
     assert (hub.state / "exchange" / "dlcourse" / "outbound" / LESSON / f"{LESSON}.ipynb").is_file(), output
     shots.take(teacher.page, "instructor-released")
     for kind, student in people.items():
@@ -470,20 +470,17 @@ def _the_class(hub: Hub, browser, shots: Shots) -> None:
 
     # ---------------------------------------------------------------- the instructor collects, grades, releases
     teacher.page.bring_to_front()
-    output = _run_in_terminal(teacher, terminal, f"nbgrader collect {LESSON}", "collect")
+    output = _run_in_terminal(teacher, terminal, "dlcourse collect --exchange 00", "collect")
     for name in hub.students.values():
         assert (hub.course_dir / "submitted" / name / LESSON / f"{LESSON}.ipynb").is_file(), output
     # nbgrader compares each submission's student with its owner on disk: one system user per person agrees
-    assert "cheating attempt" not in output, output
-    output = _run_in_terminal(teacher, terminal, f"dlcourse autograde {LESSON} --jobs 2 --no-progress", "autograde",
+    assert "collected 2 submission(s)" in output and "warning" not in output, output
+    output = _run_in_terminal(teacher, terminal, "dlcourse autograde 00 --jobs 2 --no-progress", "autograde",
                               timeout=600)
     assert "graded 2, failed 0" in output and "NOT isolated" not in output, output
     shots.take(teacher.page, "instructor-autograded")
-    # Until `dlcourse feedback --release`: the safe pages, nbgrader's two files for its exchange, release.
-    output = _run_in_terminal(teacher, terminal, (
-        f"cd ~/course && dlcourse feedback --lessons {LESSON} && for d in submitted/*/{LESSON}; do "
-        f"cp $d/timestamp.txt $d/submission_secret.txt feedback/${{d#submitted/}}/; done && "
-        f"nbgrader release_feedback {LESSON}; cd ~"), "feedback")
+    output = _run_in_terminal(teacher, terminal, "dlcourse feedback --release 00", "feedback")
+    assert "released feedback for 2 submission(s)" in output, output
     shots.take(teacher.page, "instructor-feedback-released")
     # The formgrader, in its own tab (JupyterHub >= 4.1 forbids the frame JupyterLab would show it in): the
     # grades are there, and its Autograde button refuses to grade unjailed.
