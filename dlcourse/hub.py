@@ -307,6 +307,22 @@ class Settings:
                 spawner.notebook_dir = folder
 
         c.Spawner.pre_spawn_hook = pre_spawn_hook
+        c.JupyterHub.extra_handlers = formgrader_link_handlers()
+
+
+def formgrader_link_handlers() -> list:
+    """Send the formgrader's folder links on to the logged-in person's own server.
+
+    In a browser tab of its own (the only way on JupyterHub >= 4.1), nbgrader 0.9.6's formgrader links the
+    source and release folders as ``/tree/PATH``, without the server's base URL (``linkTo`` in its
+    ``formgrader/static/js/utils.js``): on a hub they 404. Outside ``/hub/``, JupyterHub redirects any path to
+    ``/hub/PATH``; these handlers take ``/hub/tree|notebooks|edit/PATH`` to JupyterHub's own
+    ``/hub/user-redirect/…``, which opens ``/user/<name>/tree/PATH``. (``JupyterHub.extra_handlers`` logs a
+    deprecation warning since 3.1; a hub service would be the long way round for one redirect.)
+    """
+    from tornado.web import RedirectHandler
+
+    return [(r"/(tree|notebooks|edit)/(.*)", RedirectHandler, {"url": "/hub/user-redirect/{0}/{1}"})]
 
 
 def nbgrader_config(role: str, exchange: Path, checkout: Path, course_dir: Path) -> str:

@@ -494,6 +494,9 @@ def _the_class(hub: Hub, browser, shots: Shots) -> None:
     refusal.wait_for()
     assert "`dlcourse autograde`" in refusal.inner_text(), refusal.inner_text()
     shots.take(formgrader, "instructor-formgrader-autograde-refused")
+    # its folder links leave out the server's base URL (/tree/course/...); the hub sends them to the server
+    link = teacher.context.request.get(f"{hub.url}/tree/course")
+    assert link.status == 200 and link.url.endswith(f"/user/{hub.instructor}/tree/course"), (link.status, link.url)
 
     from nbgrader.api import Gradebook
 
