@@ -356,11 +356,13 @@ def _run_in_terminal(person: Person, terminal, command: str, name: str, timeout:
 # ------------------------------------------------------------------------------------------ the class
 
 @pytest.fixture(scope="module")
-def artifacts(tmp_path_factory) -> Path:
+def artifacts(tmp_path_factory, pytestconfig) -> Path:
     base = os.environ.get("DLCOURSE_ARTIFACTS")
     folder = Path(base) / "hub_e2e" if base else tmp_path_factory.mktemp("hub_e2e")
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nhub end-to-end screenshots and logs: {folder}", file=sys.stderr)
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    line = f"hub end-to-end screenshots and logs: {folder}"
+    reporter.write_line(line) if reporter else print(line, file=sys.stderr)  # shown, also when the test passes
     return folder
 
 
