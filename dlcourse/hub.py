@@ -67,21 +67,11 @@ def _project_root() -> Path:
 def _reachable_by_others(path: Path) -> bool:
     """Whether every user may open ``path`` (a file to run or read, or a folder to read): all folders above it
     let others through, and it lets others in."""
-    path = Path(path)
+    path = Path(path).resolve()
     if any(not folder.stat().st_mode & stat.S_IXOTH for folder in path.parents):
         return False
     mode = path.stat().st_mode
     return bool(mode & stat.S_IROTH) and (not path.is_dir() or bool(mode & stat.S_IXOTH))
-
-
-def _readable_by_others(path: Path) -> bool:
-    """Whether a user outside the owner and group can list ``path``: it and every folder above it allow others in."""
-    path = path.resolve()
-    for folder in (path, *path.parents):
-        mode = folder.stat().st_mode
-        if not mode & stat.S_IXOTH or (folder == path and not mode & stat.S_IROTH):
-            return False
-    return True
 
 
 class UnjailedAutogradeRefused(NotebookExporter):
@@ -99,7 +89,7 @@ class UnjailedAutogradeRefused(NotebookExporter):
 
 @dataclass
 class Settings:
-    """One class on one hub. ``students_file`` lines: one user name each; ``#`` starts a comment."""
+    """One class on one hub: who teaches, who studies, where its state, exchange and course directory are."""
 
     instructors: list[str]
     students: list[str]
@@ -263,7 +253,7 @@ class Settings:
         found = []
         for path, what in ((self.checkout / "solutions", "the solutions and hidden checks"),
                            (self.grading_root(), "the gradebook and every submission")):
-            if path.exists() and _readable_by_others(path):
+            if path.exists() and _reachable_by_others(path):
                 found.append(f"{path} ({what}) can be read by every user on this machine: "
                              f"chmod o-rwx {path} (or the folder above it)")
         for name in self.instructors + self.students:
@@ -271,7 +261,7 @@ class Settings:
                 home = Path(pwd.getpwnam(name).pw_dir)
             except KeyError:
                 continue
-            if home.exists() and _readable_by_others(home):
+            if home.exists() and _reachable_by_others(home):
                 found.append(f"{name}'s home {home} can be read by every user on this machine: chmod 700 {home}")
         return found
 
