@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for the README's commands. Creates .venv on first use and keeps it in step with pyproject.toml.
-#   ./course.sh setup     install the course and its dev tools into .venv
+#   ./course.sh setup     install the course and its dev tools into .venv (DLCOURSE_EXTRAS=dev,hub adds the hub's)
 #   ./course.sh smoke     set up, then execute every lesson in the smoke profile and print where the report is
 #   ./course.sh full      set up, then execute every lesson in the full profile (GPU recommended)
 #   ./course.sh test      set up, then run the test suite
@@ -14,12 +14,13 @@ setup() {
             || { echo "dlcourse needs Python 3.10 or newer; set PYTHON=/path/to/python3.X" >&2; exit 2; }
         "$PYTHON" -m venv .venv
     fi
-    # Reinstall only when pyproject.toml changed since the last install.
+    # Reinstall only when pyproject.toml (or the extras asked for, DLCOURSE_EXTRAS, default dev) changed.
+    extras=${DLCOURSE_EXTRAS:-dev}
     stamp=.venv/.dlcourse-installed
-    wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e ".[dev]"
+        .venv/bin/python -m pip install --quiet -e ".[$extras]"
         echo "$wanted" > "$stamp"
     fi
     # Kernels of this venv keep native libraries' stderr (TensorFlow's C++ log lines about oneDNN and CUDA,

@@ -1,4 +1,5 @@
-"""`dlcourse generate [--check]`: student versions in ``course/`` from ``solutions/``, via nbgrader."""
+"""`dlcourse generate [--check]`: student versions in ``course/`` from ``solutions/``, via nbgrader, and
+``course/nbgrader_config.py``, the configuration students' Validate and Assignment List read."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from .errors import DlcourseError
 from .lessons import Lesson
-from .grading.adapter import make_api, make_config
+from .grading.adapter import STUDENT_CONFIG, make_api, make_config, student_config
 
 
 def _api(repo: Path, root: Path, release: Path):
@@ -33,8 +34,9 @@ def _canonical(path: Path) -> list[str]:
     return json.dumps(json.loads(path.read_text()), indent=1, sort_keys=True).splitlines()
 
 
-def differences(repo: Path, lessons: list[Lesson]) -> list[str]:
-    """Unified diffs between ``course/`` and freshly generated student versions (empty when in sync)."""
+def differences(repo: Path, lessons: list[Lesson], student_config_too: bool = True) -> list[str]:
+    """Unified diffs between ``course/`` and freshly generated student versions (empty when in sync), and of
+    ``course/nbgrader_config.py`` unless ``student_config_too`` is false."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as release:
         release = Path(release)
@@ -57,7 +59,24 @@ def differences(repo: Path, lessons: list[Lesson]) -> list[str]:
                         problems.append("\n".join(diff[:40]))
                 elif fresh.read_bytes() != committed.read_bytes():
                     problems.append(f"{label}: differs")
+    config = repo / "course" / STUDENT_CONFIG
+    if not student_config_too:
+        pass
+    elif not config.is_file():
+        problems.append(f"course/{STUDENT_CONFIG}: missing (dlcourse generate writes it)")
+    elif config.read_text() != student_config():
+        problems.append("\n".join(difflib.unified_diff(config.read_text().splitlines(), student_config().splitlines(),
+                                                       f"course/{STUDENT_CONFIG} (committed)",
+                                                       f"course/{STUDENT_CONFIG} (generated)", lineterm="", n=1)))
     return problems
+
+
+def write_student_config(repo: Path) -> Path:
+    """``course/nbgrader_config.py``: the course's cell timeout and a quiet Assignment List for students."""
+    target = Path(repo) / "course" / STUDENT_CONFIG
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(student_config())
+    return target
 
 
 def generate(repo: Path, lessons: list[Lesson]) -> list[Path]:
@@ -72,4 +91,5 @@ def generate(repo: Path, lessons: list[Lesson]) -> list[Path]:
                 shutil.rmtree(target)
             shutil.copytree(release / lesson.lesson_id, target)
             written.append(target / f"{lesson.lesson_id}.ipynb")
+    written.append(write_student_config(repo))
     return written

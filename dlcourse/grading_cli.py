@@ -1,4 +1,4 @@
-"""The instructor's grading verbs: collect, autograde, feedback, grades (see autograder/README.md).
+"""The instructor's grading verbs: release, collect, autograde, feedback, grades, roster (see autograder/README.md).
 
 All of them work on nbgrader's course directory: ``--root``, else ``DLCOURSE_GRADING_ROOT``, else
 ``autograder/work`` in the checkout (git-ignored).
@@ -59,13 +59,51 @@ def _known_lessons() -> list[str]:
     return sorted(folders | {lesson.lesson_id for lesson in lessons.LESSONS})
 
 
+def _exchange_dir(args) -> Path | None:
+    return Path(args.exchange_dir).expanduser().resolve() if args.exchange_dir else None
+
+
 def _cmd_collect(args) -> int:
     _fast_imports()
-    from .grading.collect import collect
+    if bool(args.source) == bool(args.exchange):
+        raise DlcourseError("say where the submissions are: --from PATH (a download) or --exchange (nbgrader's "
+                            "exchange)")
+    if args.exchange:
+        from . import project
+        from .grading.exchange import collect as collect_exchange
 
-    lesson = resolve_lesson(args.lesson) if args.lesson else None
-    report = collect(Path(args.source), _root(args), _known_lessons(), lesson=lesson, force=args.force)
-    print("\n".join(report.lines()))
+        if args.lesson and args.lesson_name:
+            raise DlcourseError("give the lesson once: `dlcourse collect --exchange LESSON`")
+        lesson = args.lesson_name or args.lesson
+        report = collect_exchange(project.root(), _root(args), [resolve_lesson(lesson)] if lesson else None,
+                                  exchange=_exchange_dir(args), force=args.force)
+    else:
+        from .grading.collect import collect
+
+        if args.lesson_name:
+            raise DlcourseError(f"a lesson argument ({args.lesson_name}) is for --exchange; for a download, "
+                                f"--lesson {args.lesson_name} says which lesson every notebook in it is")
+        if args.exchange_dir:
+            raise DlcourseError("--exchange-dir is for --exchange, not --from")
+        lesson = resolve_lesson(args.lesson) if args.lesson else None
+        report = collect(Path(args.source), _root(args), _known_lessons(), lesson=lesson, force=args.force)
+    lines = [line.replace("(replacing them must be asked for)", "(--force replaces them)") for line in report.lines()]
+    print("\n".join(lines))
+    fresh = {label.split("/")[1] for label in report.collected + report.replaced}
+    if fresh:  # both paths end in the same folders, graded the same way
+        print("next: dlcourse autograde" + (f" {fresh.pop()}" if len(fresh) == 1 else ""))
+    return 0
+
+
+def _cmd_release(args) -> int:
+    _fast_imports()
+    from . import project
+    from .grading.exchange import release
+
+    lesson = resolve_lesson(args.lesson)
+    target = release(project.root(), _root(args), lesson, exchange=_exchange_dir(args), force=args.force)
+    print(f"released {lesson} to {target}: students fetch it from the Assignment List "
+          f"(or `nbgrader fetch_assignment {lesson} --course {target.parent.parent.name}`)")
     return 0
 
 
@@ -106,10 +144,25 @@ def _cmd_autograde(args) -> int:
 
 def _cmd_feedback(args) -> int:
     _fast_imports()
+    root = _existing_root(args)
+    if args.lesson and args.lessons:
+        raise DlcourseError("give the lessons once: a LESSON argument or --lessons")
+    lessons = [resolve_lesson(args.lesson)] if args.lesson else _lessons(args.lessons)
+    if args.release:
+        from . import project
+        from .grading.exchange import release_feedback
+
+        outcome, where = release_feedback(project.root(), root, lessons, _students(args.students),
+                                          exchange=_exchange_dir(args))
+        print("\n".join(outcome.lines(where)))
+        if outcome.released:
+            print("students fetch it from the Assignment List (or `nbgrader fetch_feedback LESSON`)")
+        return 0 if outcome.released or not outcome.skipped else 1
+    if args.exchange_dir:
+        raise DlcourseError("--exchange-dir is for --release")
     from .grading.feedback import generate_feedback
 
-    root = _existing_root(args)
-    written = generate_feedback(root, _lessons(args.lessons), _students(args.students))
+    written = generate_feedback(root, lessons, _students(args.students))
     print(f"wrote {len(written)} feedback page(s) under {root / 'feedback'}")
     return 0
 
@@ -118,6 +171,8 @@ def _cmd_grades(args) -> int:
     _fast_imports()
     from .grading.grades import grade_table, plot_distribution, summary_lines, write_csv
 
+    if bool(args.lms) != bool(args.out):
+        raise DlcourseError("--lms and --out go together: dlcourse grades --lms canvas|moodle --out FILE")
     rows = grade_table(_existing_root(args), _lessons(args.lessons))
     print("\n".join(summary_lines(rows)))
     if args.csv:
@@ -126,7 +181,27 @@ def _cmd_grades(args) -> int:
     if args.plot:
         plot_distribution(rows, Path(args.plot))
         print(f"wrote {args.plot}")
+    if args.lms:
+        from .grading.lms import export
+
+        print("\n".join(export(_existing_root(args), args.lms, Path(args.out), _lessons(args.lessons)).lines()))
     return 0
+
+
+def _cmd_roster(args) -> int:
+    from .grading.roster import import_roster, read_roster
+
+    lms, entries = read_roster(Path(args.source), args.lms, args.id_column)
+    print("\n".join(import_roster(_root(args), lms, entries).lines(lms)))
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from .grading.student_check import check_notebook
+
+    report = check_notebook(Path(args.notebook))
+    print(report)
+    return 0 if report.exercises and all(e.passed for e in report.exercises) else 1
 
 
 def add_commands(commands) -> None:
@@ -135,6 +210,7 @@ def add_commands(commands) -> None:
     from .grading.autograde import DEFAULT_TIMEOUT, ISOLATIONS
     from .grading.collect import __doc__ as collect_doc
     from .grading.jail import Limits
+    from .grading.roster import LMS
 
     defaults = Limits()
 
@@ -143,10 +219,26 @@ def add_commands(commands) -> None:
                                            "autograder/work)")
         return parser
 
-    collect = with_root(commands.add_parser(
-        "collect", help="import submissions (folder or zip; per-student folders, Canvas, Moodle)",
-        description=collect_doc, formatter_class=argparse.RawDescriptionHelpFormatter))
-    collect.add_argument("--from", dest="source", required=True, help="folder or .zip with the submissions")
+    def with_exchange(parser):
+        parser.add_argument("--exchange-dir", help="the nbgrader exchange folder (default: Exchange.root of the "
+                                                   "course's nbgrader config: DLCOURSE_EXCHANGE or <root>/exchange)")
+        return parser
+
+    release = with_exchange(with_root(commands.add_parser(
+        "release", help="release a lesson's student version (course/LESSON) to the nbgrader exchange")))
+    release.add_argument("lesson", help="lesson id, number or slug")
+    release.add_argument("--force", action="store_true", help="release it again (replaces the released copy)")
+    release.set_defaults(func=_cmd_release)
+
+    collect = with_exchange(with_root(commands.add_parser(
+        "collect", help="import submissions: a download (folder or zip; per-student folders, Canvas, Moodle) "
+                        "or nbgrader's exchange",
+        description=collect_doc, formatter_class=argparse.RawDescriptionHelpFormatter)))
+    collect.add_argument("lesson_name", nargs="?", metavar="LESSON",
+                         help="with --exchange: collect this lesson only (default: every lesson submitted)")
+    collect.add_argument("--from", dest="source", help="folder or .zip with the submissions")
+    collect.add_argument("--exchange", action="store_true",
+                         help="collect from nbgrader's exchange instead: each student's latest submission")
     collect.add_argument("--lesson", help="the lesson of every notebook in the download (for renamed files)")
     collect.add_argument("--force", action="store_true", help="replace submissions already collected")
     collect.set_defaults(func=_cmd_collect)
@@ -175,8 +267,11 @@ def add_commands(commands) -> None:
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(func=_cmd_autograde)
 
-    feedback = with_root(commands.add_parser(
-        "feedback", help="per-student HTML feedback (test, pass/fail, points, hint; never hidden-test source)"))
+    feedback = with_exchange(with_root(commands.add_parser(
+        "feedback", help="per-student HTML feedback (test, pass/fail, points, hint; never hidden-test source)")))
+    feedback.add_argument("lesson", nargs="?", help="one lesson (or --lessons)")
+    feedback.add_argument("--release", action="store_true",
+                          help="also release the pages to nbgrader's exchange, for students to fetch")
     feedback.add_argument("--lessons", help="comma list (default: all graded)")
     feedback.add_argument("--students", help="comma list of student ids (default: all)")
     feedback.set_defaults(func=_cmd_feedback)
@@ -185,7 +280,24 @@ def add_commands(commands) -> None:
     grades.add_argument("--lessons", help="comma list (default: all graded)")
     grades.add_argument("--csv", help="write the table (one row per student, lesson, exercise) as CSV")
     grades.add_argument("--plot", help="write a PNG of the score distribution per lesson and exercise")
+    grades.add_argument("--lms", choices=LMS, help="with --out: write the file this LMS's gradebook imports")
+    grades.add_argument("--out", help="with --lms: the CSV to write (one row per student, one column per lesson)")
     grades.set_defaults(func=_cmd_grades)
+
+    roster = with_root(commands.add_parser(
+        "roster", help="import students' names, emails and LMS ids from a Canvas or Moodle export"))
+    roster.add_argument("--from", dest="source", required=True,
+                        help="Canvas gradebook export or Moodle participants/grades export (CSV)")
+    roster.add_argument("--lms", choices=LMS, help="which LMS wrote the file (default: read from its header)")
+    roster.add_argument("--id-column", help="the column that holds each student's id in submitted/ and the "
+                                            "gradebook (default: Canvas ID, Moodle ID number; on a JupyterHub, "
+                                            "the one with the hub user name)")
+    roster.set_defaults(func=_cmd_roster)
+
+    check = commands.add_parser("check", help="a student's check of a saved notebook: each exercise's visible "
+                                              "checks, points and first hint (no hidden tests)")
+    check.add_argument("notebook", help="the .ipynb file (save it first)")
+    check.set_defaults(func=_cmd_check)
 
 
 if __name__ == "__main__":  # pragma: no cover

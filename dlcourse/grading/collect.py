@@ -17,6 +17,9 @@ as ``00_setup_check (1).ipynb`` are recognised. When students renamed the file, 
 lesson the whole download is: the file is then stored under its own name, and `dlcourse autograde` reports
 it as renamed. Files that match nothing are listed, never guessed. An existing submission is never replaced
 without ``--force``.
+
+``dlcourse collect --exchange [LESSON]`` collects from nbgrader's exchange instead (a JupyterHub's Assignment
+List): each student's latest submission, into the same ``submitted/<student>/<lesson>/`` folders.
 """
 
 from __future__ import annotations
@@ -53,13 +56,19 @@ class CollectReport:
     existing: list = field(default_factory=list)  # kept, because --force was not given
     unmatched: list = field(default_factory=list)  # "path: why"
     duplicates: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)  # exchange: the latest submission is the one collected before
+    notes: list = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"collected {len(self.collected)} submission(s)"
                + (f", replaced {len(self.replaced)}" if self.replaced else "")]
+        if self.unchanged:
+            out.append(f"{len(self.unchanged)} submission(s) already collected, none newer in the exchange: "
+                       + ", ".join(self.unchanged))
         if self.existing:
             out.append(f"kept {len(self.existing)} existing submission(s) (replacing them must be asked for): "
                        + ", ".join(self.existing))
+        out.extend(self.notes)
         for line in self.duplicates:
             out.append(f"duplicate: {line}")
         if self.unmatched:

@@ -11,6 +11,7 @@ nbgrader's own ``generate_feedback`` (the command and the formgrader's buttons) 
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +22,15 @@ from .adapter import open_gradebook
 from .status import graded_status
 
 TEMPLATE = Path(__file__).parent / "templates" / "feedback.html.j2"
+# Every page the template writes carries this line; releasing feedback to an exchange refuses any other page.
+MARKER = '<meta name="generator" content="dlcourse feedback">'
+# nbgrader's own files beside a submission: the exchange finds a student's released page through them.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def is_safe_page(html: str) -> bool:
+    """Whether a feedback page was written by this module (and so holds no test code)."""
+    return MARKER in html
 
 
 def _environment():
@@ -87,11 +97,18 @@ def generate_feedback(root: Path, lessons: list[str] | None = None, students: li
     for lesson, student, notebooks in pairs:
         if (lessons and lesson not in lessons) or (students and student not in students):
             continue
+        folder = root / "feedback" / student / lesson
         for name in notebooks:
-            target = root / "feedback" / student / lesson / f"{name}.html"
+            target = folder / f"{name}.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page_for(root, lesson, student, name))
             written.append(target)
+        for name in EXCHANGE_FILES:  # as nbgrader's generate_feedback: from the submission, or none
+            source, copy = root / "submitted" / student / lesson / name, folder / name
+            if source.is_file():
+                shutil.copyfile(source, copy)
+            elif copy.exists():
+                copy.unlink()
     if not written:
         raise DlcourseError(f"no graded submissions in {root}" + (f" for {', '.join(lessons)}" if lessons else ""))
     return written

@@ -309,6 +309,11 @@ def make_job(work: Path, limits: Limits, cgroups: Cgroups) -> tuple[JailJob, Pat
     # The jail has its own HOME, so the defaults under ~ would point nowhere: name the real folders.
     env["DLCOURSE_DATA_DIR"] = str(data_dir().resolve())
     env["DLCOURSE_CACHE_DIR"] = str(cache_dir().resolve())
+    # The kernel imports the dlcourse that is bound into the jail (this grader's), not whatever an editable
+    # install elsewhere points to: from a second checkout the venv's finder names a folder the jail does not bind.
+    import dlcourse
+
+    env["PYTHONPATH"] = str(Path(dlcourse.__file__).resolve().parent.parent)
     job = JailJob(ipc_dir=str(work / "ipc"), submission_dir=str(work / "submission"), plan_dir=str(work / "plan"),
                   limits=asdict(limits), python_paths=python_paths(), data_paths=data_paths(),
                   keras_home=str(keras_home) if keras_home.is_dir() else None, env=env, cgroups=cgroups.paths)
