@@ -227,8 +227,6 @@ def data_paths() -> list[str]:
 
 
 def bwrap_argv(job: JailJob, connection_file: str) -> list[str]:
-    import dlcourse
-
     limits = Limits(**job.limits)
     argv = [shutil.which("bwrap") or "bwrap", *_namespace_args(), "--new-session", "--clearenv",
             "--uid", "1000", "--gid", "1000", "--hostname", "jail"]
@@ -257,10 +255,7 @@ def bwrap_argv(job: JailJob, connection_file: str) -> list[str]:
     env = {"HOME": HOME, "TMPDIR": f"{JAIL_ROOT}/tmp", "PATH": f"{sys.prefix}/bin:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2",
            "TF_CPP_MIN_LOG_LEVEL": "3", "NBGRADER_EXECUTION": "autograde", "MPLCONFIGDIR": f"{JAIL_ROOT}/tmp/mpl",
-           "DLCOURSE_PROBE_PLAN": f"{PLAN_DIR}/plan.json",
-           # The kernel imports the dlcourse package this grader runs (the one bound above), not whatever an
-           # editable install's finder points at, which may be another checkout that is not in the jail.
-           "PYTHONPATH": str(Path(dlcourse.__file__).resolve().parent.parent), **job.env}
+           "DLCOURSE_PROBE_PLAN": f"{PLAN_DIR}/plan.json", **job.env}
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, str(value)]
     argv += ["--remount-ro", "/", "--chdir", WORK, sys.executable, "-c", _START, connection_file]
