@@ -434,7 +434,9 @@ def _digits():
 
 
 def _small_cnn_check(rng):
-    images = rng.random((2, 28, 28, 1), dtype="float32")
+    # Random images, a blank one and a very bright one: the output must be a probability vector for each.
+    images = rng.random((3, 28, 28, 1), dtype="float32")
+    images = np.concatenate([images, np.zeros_like(images[:1]), 10 * images[:1]]).astype("float32")
 
     def judge(data):
         import keras
@@ -463,9 +465,24 @@ def _small_cnn_check(rng):
             raise Fail("the model has layers outside the allowed list (no nested or pretrained models)")
         if not any(kind in _CONVOLUTIONS for kind in kinds):
             raise Fail("a CNN needs at least one convolution layer")
+        spatial = [layer for layer, kind in zip(model.layers, kinds)
+                   if kind in _CONVOLUTIONS and min(int(side) for side in layer.kernel_size) >= 3]
+        if len(spatial) < 2:
+            raise Fail("the challenge needs at least two convolutions with kernels of 3x3 or larger (1x1 "
+                       "convolutions mix channels but see no neighbours)")
+        def activation_name(layer):
+            return getattr(getattr(layer, "activation", None), "__name__", None)
+
+        nonlinear = [layer for layer, kind in zip(model.layers[:-1], kinds[:-1])
+                     if kind in ("ReLU", "MaxPooling2D", "GlobalMaxPooling2D")
+                     or activation_name(layer) not in (None, "linear", "softmax")]
+        if not nonlinear:
+            raise Fail("no non-linearity before the output layer: without a ReLU (or tanh, or max pooling) the network "
+                       "is one linear map followed by a softmax")
         outputs = keras.ops.convert_to_numpy(model(images, training=False))
-        if not np.allclose(outputs.sum(axis=1), 1, atol=1e-4):
-            raise Fail("end with a softmax: each output row should sum to 1")
+        if not (np.all(np.isfinite(outputs)) and np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1,
+                                                                                          atol=1e-4)):
+            raise Fail("end with a softmax: each output row should be 10 probabilities, none negative, summing to 1")
 
         # It must learn: the notebook's fixed training run on real digits, here.
         (train_images, train_labels), (test_images, test_labels) = _digits()
