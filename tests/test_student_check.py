@@ -20,8 +20,8 @@ LESSON = "00_setup_check"
 
 
 def _python(code: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    environment.pop("DLCOURSE_EXCHANGE", None)
+    environment = {key: value for key, value in os.environ.items() if key != "DLCOURSE_EXCHANGE"}
+    environment.update({"PYTHONPATH": str(REPO), **(env or {})})
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=environment,
                           timeout=120)
 

@@ -117,7 +117,7 @@ def read_roster(path: Path, lms: str | None = None, id_column: str | None = None
         cells = {name.strip(): (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
         if lms == "canvas" and _not_a_student(row):
             continue
-        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+        if len(row) > len(header):  # the LMS writes every row as wide as its header
             problems.append(f"row {number}: {len(row)} cells under {len(header)} columns: a name with a comma "
                             f"must be in double quotes; export the file again rather than editing it")
             continue
