@@ -72,7 +72,7 @@ LESSONS = [
                      "seed_cnn_params": ("==", 220_234), "lenet_test_accuracy": (">=", 0.99),
                      "seed_cnn_test_accuracy": (">=", 0.99), "challenge_test_accuracy": (">=", 0.994),
                      "challenge_params": ("<", 10_000)}},
-           records=("lenet5_params", "seed_lenet_params", "lenet_test_accuracy", "lenet_train_seconds",
+           records=("lenet5_params", "lenet5_test_accuracy", "seed_lenet_params", "lenet_test_accuracy", "lenet_train_seconds",
                     "seed_cnn_params", "seed_cnn_test_accuracy", "challenge_params", "challenge_test_accuracy")),
     Lesson("05_cifar10", "CIFAR-10",
            {"smoke": {"seed_cnn_params": ("==", 528_054)},
