@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from dlcourse import lessons
+from dlcourse import attempt, lessons
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "07_inception_resnet" / "07_inception_resnet.ipynb"
 DEFINITIONS = ("def inception_module", "def factorisation_weights", "def residual_block(", "def bottleneck_weights",
@@ -26,7 +26,7 @@ DEFINITIONS = ("def inception_module", "def factorisation_weights", "def residua
 def lesson():
     """The notebook's definition cells, executed in one namespace (the demo lines in them build tiny models)."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    namespace = {"keras": keras, "layers": layers, "np": np, "math": math}
+    namespace = {"keras": keras, "layers": layers, "np": np, "math": math, "attempt": attempt}
     for cell in notebook.cells:
         if cell.cell_type == "code" and any(marker in cell.source for marker in DEFINITIONS):
             if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"):

@@ -109,64 +109,149 @@ def vgg_block(rng):
                    label=label)
 
 
-# ------------------------------------------------------------------------------------------ count_parameters
+# ------------------------------------------------------------------------------------------ stage_counts
 
-def _counts_check(expected):
-    def check(result):
-        value = result.value
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise Fail("return a pair (trainable, frozen)")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise Fail("return the two counts as Python ints")
-        if tuple(value) != tuple(expected):
-            if tuple(value) == tuple(expected)[::-1]:
-                raise Fail("the counts are swapped: return (trainable, frozen)")
-            raise Fail("the counts are wrong (count the scalars in model.trainable_weights and "
-                       "model.non_trainable_weights)")
-    return check
+_STAGES = ("frozen base", "top block unfrozen", "all unfrozen")
 
 
-@CHECKS.exercise("count_parameters-test")
-def count_parameters(rng):
+def _transfer_like(shape, blocks, batch_norm=(), head_batch_norm=False, head_units=(), classes=3):
+    """A trusted transfer model: ``base`` (a functional model named like VGG's, block<n>_conv<k>, with a
+    block<n>_bn<k> after each convolution of the blocks listed in `batch_norm`) called with training=False, then
+    global average pooling, an optional BatchNormalization, Dense layers of `head_units` and a softmax Dense."""
     import keras
     from keras import layers
 
-    example = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3), layers.Dense(2)])
-    example.layers[0].trainable = False
-    yield Case("count_parameters", (Model(example),), check=_counts_check(_counts(example)),
-               label="the example in the notebook")
+    inputs = x = keras.Input(shape=shape, name="base_input")
+    for number, widths in enumerate(blocks, start=1):
+        for index, filters in enumerate(widths, start=1):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{number}_conv{index}")(x)
+            if number in batch_norm:
+                x = layers.BatchNormalization(name=f"block{number}_bn{index}")(x)
+        if number < len(blocks):
+            x = layers.MaxPooling2D(2, name=f"block{number}_pool")(x)
+    base = keras.Model(inputs, x, name="base")
+    model_inputs = keras.Input(shape=shape)
+    y = layers.GlobalAveragePooling2D()(base(model_inputs, training=False))
+    if head_batch_norm:
+        y = layers.BatchNormalization()(y)
+    for units in head_units:
+        y = layers.Dense(units, activation="relu")(y)
+    y = layers.Dropout(0.3)(y)
+    model = keras.Model(model_inputs, layers.Dense(classes, activation="softmax")(y))
+    return model, base
 
-    widths = [[int(rng.integers(2, 5))], [int(rng.integers(3, 6)), int(rng.integers(3, 6))], [int(rng.integers(4, 7))]]
-    base = _vgg_like_base(rng, (8, 8, 3), widths)
-    base.trainable = False
-    yield Case("count_parameters", (Model(base),), check=_counts_check(_counts(base)), label="a frozen VGG-style base")
-    base.trainable = True
-    yield Case("count_parameters", (Model(base),), check=_counts_check(_counts(base)),
-               label="a VGG-style base made trainable again")
 
-    size, channels = int(rng.integers(5, 9)), int(rng.integers(1, 4))
-    filters, units = int(rng.integers(3, 7)), int(rng.integers(3, 9))
-    inputs = keras.Input(shape=(size, size, channels))
-    x = layers.Conv2D(filters, 3)(inputs)
-    x = layers.BatchNormalization()(x)
-    outputs = layers.Dense(units)(layers.Flatten()(x))
-    model = keras.Model(inputs, outputs)
-    yield Case("count_parameters", (Model(model),), check=_counts_check(_counts(model)),
-               label="a model with batch normalization (its moving statistics are not trained)")
-    model.layers[1].trainable = False
-    yield Case("count_parameters", (Model(model),), check=_counts_check(_counts(model)),
-               label="a model with a frozen first layer")
-    model.trainable = False
-    yield Case("count_parameters", (Model(model),), check=_counts_check(_counts(model)),
-               label="a fully frozen model")
+def _set_stage(model, base, stage, prefix):
+    """The flags of a fine-tuning stage, set the Keras way: the oracle is then Keras's own count. Every flag is set
+    one by one (on the TensorFlow backend, assigning a container the value its own flag already has is skipped and
+    does not reach the layers inside)."""
+    for layer in model.layers:
+        layer.trainable = True
+    base.trainable = stage != "frozen base"  # first: when it changes, it resets every layer inside
+    for layer in base.layers:
+        layer.trainable = stage == "all unfrozen" or (stage == "top block unfrozen" and layer.name.startswith(prefix))
 
-    inner = _vgg_like_base(rng, (8, 8, 3), [[int(rng.integers(2, 5))], [int(rng.integers(2, 5))]])
-    inner.get_layer("block1_conv1").trainable = False
-    outer_inputs = keras.Input(shape=(8, 8, 3))
-    outer = keras.Model(outer_inputs, layers.Dense(int(rng.integers(2, 5)))(
-        layers.GlobalAveragePooling2D()(inner(outer_inputs))))
-    yield Case("count_parameters", (Model(outer),), check=_counts_check(_counts(outer)),
-               label="a model with a partly frozen model inside it")
+
+def _config_flags(node, found=None):
+    """(layer name, trainable) for every layer in a model's JSON config, nested models included, in order."""
+    found = [] if found is None else found
+    if isinstance(node, list):
+        for item in node:
+            _config_flags(item, found)
+    elif isinstance(node, dict):
+        inner = node.get("config")
+        if "class_name" in node and isinstance(inner, dict) and "trainable" in inner and "name" in inner:
+            found.append((str(inner["name"]), bool(inner["trainable"])))
+        for value in node.values():
+            _config_flags(value, found)
+    return found
+
+
+def _moving_statistics(model, base, stage, prefix):
+    """How many moving means and variances sit in layers that train at `stage` (for the hint)."""
+    from keras import layers
+
+    count = 0
+    for layer in model.layers:
+        for part in (base.layers if layer is base else [layer]):
+            trains = (layer is not base or stage == "all unfrozen"
+                      or (stage == "top block unfrozen" and part.name.startswith(prefix)))
+            if trains and isinstance(part, layers.BatchNormalization):
+                count += 2 * int(np.prod(part.moving_mean.shape))
+    return count
+
+
+def _stage_check(expected, statistics, flags):
+    def check(result):
+        value = result.value
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            raise Fail("return a pair (trainable, non_trainable)")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise Fail("return the two counts as Python ints")
+        got = tuple(value)
+        if got != tuple(expected):
+            if got == tuple(expected)[::-1]:
+                raise Fail("the counts are swapped: return (trainable, non_trainable)")
+            if sum(got) != sum(expected):
+                raise Fail("the two counts do not add up to all of the model's parameters")
+            if statistics and got == (expected[0] + statistics, expected[1] - statistics):
+                raise Fail("batch normalization's moving mean and variance are counted as trainable; they never "
+                           "are, even in a trainable layer")
+            raise Fail("the split between trainable and non-trainable parameters is wrong for this stage")
+        echoed = result.args[0] if result.args else None
+        if getattr(echoed, "config", None) is None:
+            raise Fail("the model could not be read back after the call")
+        if _config_flags(echoed.config) != flags:
+            raise Fail("the model's trainable flags are not as they were before the call: stage_counts should "
+                       "predict the counts and leave every flag as it found it")
+    return check
+
+
+def _stage_case(spec, stage, start, prefix, label, pass_prefix=True):
+    """A fresh trusted model for one call: the expected counts are Keras's, once the flags of `stage` are set; the
+    model then goes to the kernel with the flags of `start`."""
+    import json
+
+    model, base = _transfer_like(**spec)
+    _set_stage(model, base, stage, prefix)
+    expected = _counts(model)
+    statistics = _moving_statistics(model, base, stage, prefix)
+    _set_stage(model, base, start, prefix)
+    flags = _config_flags(json.loads(model.to_json()))
+    kwargs = {"prefix": prefix} if pass_prefix else {}
+    return Case("stage_counts", (Model(model), stage), kwargs, echo_args=True,
+                check=_stage_check(expected, statistics, flags), label=label)
+
+
+@CHECKS.exercise("stage_counts-test")
+def stage_counts(rng):
+    from dlcourse.grading.checks import raises
+
+    example = dict(shape=(8, 8, 3), blocks=[[4], [8]], batch_norm=(2,))
+    for stage in _STAGES:
+        yield _stage_case(example, stage, "frozen base", "block2", f"the example in the notebook ({stage})")
+
+    def width():
+        return int(rng.integers(2, 7))
+
+    plain = dict(shape=(8, 8, int(rng.integers(1, 4))), blocks=[[width()], [width(), width()], [width(), width()]],
+                 head_units=(int(rng.integers(3, 9)),), classes=int(rng.integers(2, 6)))
+    for stage, start in zip(_STAGES, ("frozen base", "all unfrozen", "frozen base")):
+        yield _stage_case(plain, stage, start, "block3", f"a VGG-style base with a two-layer head ({stage})")
+
+    normed = dict(shape=(8, 8, 3), blocks=[[width()], [width(), width()], [width()]], batch_norm=(1, 2, 3),
+                  head_batch_norm=True, classes=int(rng.integers(2, 6)))
+    for stage in _STAGES:
+        yield _stage_case(normed, stage, "top block unfrozen", "block2",
+                          f"batch normalization in the base and the head, a model handed over with its top block "
+                          f"unfrozen ({stage})")
+
+    five = dict(shape=(16, 16, 3), blocks=[[width()] for _ in range(5)], batch_norm=(5,))
+    yield _stage_case(five, "top block unfrozen", "all unfrozen", "block5", "the default prefix", pass_prefix=False)
+
+    model, _ = _transfer_like(**example)
+    yield Case("stage_counts", (Model(model), "unfrozen"), {"prefix": "block2"}, check=raises("ValueError"),
+               label="an unknown stage name")
 
 
 # ------------------------------------------------------------------------------------------ build_transfer_model
