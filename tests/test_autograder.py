@@ -329,6 +329,7 @@ def test_generate_check_catches_stale_course(tmp_path, monkeypatch, capsys):
     repo = tmp_path / "checkout"
     for folder in ("solutions", "course"):
         shutil.copytree(REPO / folder / LESSON, repo / folder / LESSON)
+    shutil.copyfile(REPO / "course" / "nbgrader_config.py", repo / "course" / "nbgrader_config.py")  # generated too
     monkeypatch.setenv("DLCOURSE_ROOT", str(repo))
 
     def generate(*args):
