@@ -34,15 +34,45 @@ def _cmd_run(args) -> int:
 
     if args.source not in ("solutions", "course"):
         raise DlcourseError(f"--source must be solutions or course, got {args.source!r}")
-    report = run_course(project.root(), lessons.select(args.lessons), profile=args.profile, source=args.source,
+    repo, chosen = project.root(), lessons.select(args.lessons)
+    parameters = _parameters(args.set or [], repo, chosen, args.source)
+    report = run_course(repo, chosen, profile=args.profile, source=args.source,
                         backend=args.backend, jobs=args.jobs, output=args.output, seed=args.seed,
-                        timeout=args.timeout)
+                        timeout=args.timeout, parameters=parameters)
     print(f"report: {Path(report['output']) / 'report.md'}")
     summary = failure_summary(report)
     if summary:
         print(summary, file=sys.stderr)
         return 1
     return 0
+
+
+def _parameters(assignments: list[str], repo, chosen, source) -> dict:
+    """``--set NAME=VALUE`` pairs; VALUE is a Python literal (1, 0.5, "text", None) or else a plain string."""
+    import ast
+
+    from .runner import notebook_parameters
+
+    declared = set()
+    for lesson in chosen:
+        if lesson.notebook(repo, source).is_file():
+            declared |= notebook_parameters(lesson.notebook(repo, source))
+    parameters = {}
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise DlcourseError(f"--set {assignment!r}: write NAME=VALUE, e.g. --set EPOCHS=1")
+        if name in ("PROFILE", "SEED"):
+            raise DlcourseError(f"--set {name}: use --{name.lower()} instead")
+        if name not in declared:
+            raise DlcourseError(f"--set {name}: no chosen lesson has a parameter {name}; "
+                                f"theirs: {', '.join(sorted(declared - {'PROFILE', 'SEED'}))}")
+        try:
+            parameters[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            parameters[name] = text
+    return parameters
 
 
 def _cmd_generate(args) -> int:
@@ -92,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", type=Path, help="folder for executed notebooks and the report (default: runs/...)")
     run.add_argument("--seed", type=int, default=42)
     run.add_argument("--timeout", type=int, help="per-cell timeout in seconds")
+    run.add_argument("--set", action="append", metavar="NAME=VALUE",
+                     help="a parameters-cell value for every chosen lesson that declares NAME, e.g. --set EPOCHS=1 "
+                          "(repeatable); the profile's targets are then not checked")
     run.set_defaults(func=_cmd_run)
 
     gen = commands.add_parser("generate", help="regenerate course/ from solutions/ with nbgrader")

@@ -37,15 +37,22 @@ def _failure_details(output_path: Path) -> dict:
     return {}
 
 
+def notebook_parameters(notebook_path: Path) -> set[str]:
+    """The names a notebook's ``parameters`` cell declares (read from its source; no kernel)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook_path)))
+
+
 def execute_lesson(repo: str, lesson: Lesson, source: str, profile: str, seed: int, backend: str | None,
-                   output_dir: str, timeout: int | None = None) -> dict:
+                   output_dir: str, timeout: int | None = None, parameters: dict | None = None) -> dict:
     """Execute one lesson; never raises for a notebook failure (it is reported instead)."""
     saved = {key: os.environ.get(key) for key in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")}
     if backend:
         os.environ["KERAS_BACKEND"] = backend  # the kernel inherits this process's environment
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter buries real errors
     try:
-        return _execute(repo, lesson, source, profile, seed, output_dir, timeout)
+        return _execute(repo, lesson, source, profile, seed, output_dir, timeout, parameters or {})
     finally:
         for key, value in saved.items():  # with --jobs 1 this is the caller's own process
             if value is None:
@@ -54,7 +61,7 @@ def execute_lesson(repo: str, lesson: Lesson, source: str, profile: str, seed: i
                 os.environ[key] = value
 
 
-def _execute(repo, lesson, source, profile, seed, output_dir, timeout) -> dict:
+def _execute(repo, lesson, source, profile, seed, output_dir, timeout, parameters) -> dict:
     import nbformat
     import papermill
 
@@ -63,9 +70,16 @@ def _execute(repo, lesson, source, profile, seed, output_dir, timeout) -> dict:
     notebook_path = lesson.notebook(Path(repo), source)
     output_path = Path(output_dir) / f"{lesson.lesson_id}.ipynb"
     result = {"lesson": lesson.lesson_id, "title": lesson.title, "notebook": str(output_path)}
+    # Only the names this lesson declares: one --set EPOCHS=1 serves every lesson that has an EPOCHS.
+    injected = {}
+    if parameters and notebook_path.is_file():
+        declared = notebook_parameters(notebook_path)
+        injected = {name: value for name, value in parameters.items() if name in declared}
+    result["parameters"] = injected
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(str(notebook_path), str(output_path), parameters={"PROFILE": profile, "SEED": seed},
+        papermill.execute_notebook(str(notebook_path), str(output_path),
+                                   parameters={"PROFILE": profile, "SEED": seed, **injected},
                                    cwd=str(notebook_path.parent), progress_bar=False, execution_timeout=timeout,
                                    kernel_name="python3", language="python",  # this interpreter's kernel
                                    # native stderr (TensorFlow's C++ log lines) stays out of the notebook
@@ -83,7 +97,8 @@ def _execute(repo, lesson, source, profile, seed, output_dir, timeout) -> dict:
         except Exception:
             pass
     result["records"] = records
-    result["checks"] = lesson.check(profile, records)
+    # The profile's targets hold for the profile's sizes; with sizes overridden they say nothing.
+    result["checks"] = [] if injected else lesson.check(profile, records)
     if result["status"] == "ok" and not all(check["ok"] for check in result["checks"]):
         result["status"] = "below target"
     return result
@@ -91,12 +106,12 @@ def _execute(repo, lesson, source, profile, seed, output_dir, timeout) -> dict:
 
 def run_course(repo: Path, lessons: list[Lesson], *, profile: str = "smoke", source: str = "solutions",
                backend: str | None = None, jobs: int = 1, output: Path | None = None, seed: int = 42,
-               timeout: int | None = None, show_progress: bool = True) -> dict:
+               timeout: int | None = None, show_progress: bool = True, parameters: dict | None = None) -> dict:
     from tqdm import tqdm
 
     output = Path(output or repo / "runs" / f"{profile}-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     output.mkdir(parents=True, exist_ok=True)
-    args = (str(repo), source, profile, seed, backend, str(output), timeout)
+    args = (str(repo), source, profile, seed, backend, str(output), timeout, parameters or {})
     results = {}
     bar = tqdm(total=len(lessons), desc=f"{profile} run", unit="lesson", disable=not show_progress)
     if jobs <= 1:
@@ -147,6 +162,8 @@ def write_report(report: dict, output: Path) -> None:
         results = ", ".join(f"{k} = {_format(v)}" for k, v in item["records"].items()) or "-"
         targets = ", ".join(f"{c['key']} {c['op']} {c['target']}: {'met' if c['ok'] else 'NOT met'}"
                             for c in item["checks"]) or "-"
+        if item.get("parameters"):
+            targets = "not checked, sizes set: " + ", ".join(f"{k}={v!r}" for k, v in item["parameters"].items())
         lines.append(f"| {item['lesson']} | {item['status']} | {item['wall_seconds']} | {results} | {targets} |")
     for item in report["lessons"]:
         if item["status"] == "failed":

@@ -51,6 +51,24 @@ def test_run_records_results_and_reports_failures(tiny_course, tmp_path):
     assert "| 01_good | ok |" in markdown and "answer == 42: met" in markdown and "## 02_bad failed" in markdown
 
 
+@pytest.mark.notebook
+def test_set_injects_only_declared_parameters_and_skips_targets(tmp_path):
+    """``--set`` reaches the lessons that declare the name; the profile's targets no longer apply."""
+    sized = tmp_path / "solutions" / "01_sized" / "01_sized.ipynb"
+    _notebook(sized, "import dlcourse\ndlcourse.record('answer', EPOCHS * 2)")
+    notebook = nbformat.read(sized, as_version=4)
+    notebook.cells[0].source += "\nEPOCHS = 10"
+    nbformat.write(notebook, sized)
+    _notebook(tmp_path / "solutions" / "02_plain" / "02_plain.ipynb", "import dlcourse\ndlcourse.record('x', 1)")
+    chosen = [Lesson("01_sized", "Sized", {"smoke": {"answer": ("==", 20)}}), Lesson("02_plain", "Plain")]
+    report = run_course(tmp_path, chosen, output=tmp_path / "out", show_progress=False, parameters={"EPOCHS": 1})
+    sized_result, plain_result = report["lessons"]
+    assert sized_result["status"] == "ok" and sized_result["records"] == {"answer": 2}
+    assert sized_result["parameters"] == {"EPOCHS": 1} and sized_result["checks"] == []
+    assert plain_result["status"] == "ok" and plain_result["parameters"] == {}  # never declared, never injected
+    assert "not checked, sizes set: EPOCHS=1" in (tmp_path / "out" / "report.md").read_text()
+
+
 def test_records_are_read_back_from_outputs():
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
@@ -71,6 +89,9 @@ def test_lesson_targets_compare_recorded_values():
     (["run", "--lessons", "99"], "dlcourse: error: unknown lesson '99'"),
     (["run", "--source", "elsewhere"], "dlcourse: error: --source must be solutions or course"),
     (["data", "stage", "--from", "/no/such/folder"], "dlcourse: error: --from /no/such/folder: no such folder"),
+    (["run", "--lessons", "02", "--set", "EPOCH=1"], "dlcourse: error: --set EPOCH: no chosen lesson has a parameter"),
+    (["run", "--lessons", "02", "--set", "EPOCHS"], "dlcourse: error: --set 'EPOCHS': write NAME=VALUE"),
+    (["run", "--lessons", "02", "--set", "SEED=3"], "dlcourse: error: --set SEED: use --seed instead"),
 ])
 def test_cli_errors_are_one_line(capsys, argv, message):
     assert cli.main(argv) == 2
