@@ -7,36 +7,25 @@ cells, so a change in the notebook that breaks a published count fails here in s
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import keras
-import nbformat
 import numpy as np
 import pytest
 from keras import layers
 
-from dlcourse import attempt, lessons
+from dlcourse import lessons
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "07_inception_resnet" / "07_inception_resnet.ipynb"
-DEFINITIONS = ("def inception_module", "def factorisation_weights", "def residual_block(", "def bottleneck_weights",
-               "def build_cifar_net", "def residual_block_option_a", "def conv_count")
+# The cells the tests read: exercises by grade_id, taught code by tag (never by a substring of the source).
+CELLS = ("inception_module", "conv-count", "factorisation_weights", "residual_block", "option-a-blocks",
+         "bottleneck_weights", "build_cifar_net")
 
 
 @pytest.fixture(scope="module")
 def lesson():
-    """The notebook's definition cells, executed in one namespace (the demo lines in them build tiny models)."""
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    namespace = {"keras": keras, "layers": layers, "np": np, "math": math, "attempt": attempt}
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and any(marker in cell.source for marker in DEFINITIONS):
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"):
-                continue  # test cells are exercised by the nbgrader round trip
-            if "NotImplementedError" in cell.source and "try:" in cell.source:
-                source = cell.source.split("\ntry:")[0]  # keep the definitions, skip the demo that uses exercises
-            else:
-                source = cell.source
-            exec(compile(source, f"{NOTEBOOK.name}:{cell.get('id', '?')}", "exec"), namespace)
-    return namespace
+    """The notebook's definition cells, executed in one namespace (their demo lines build tiny models)."""
+    from lesson_code import namespace
+
+    return namespace("07_inception_resnet", *CELLS)
 
 
 def conv_params(kernel_size, channels_in, channels_out, bias=True):
