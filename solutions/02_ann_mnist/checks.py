@@ -223,6 +223,10 @@ def _gradients(inputs, kernel, bias, upstream):
         value = result.value
         if not isinstance(value, (tuple, list)) or len(value) != 3:
             raise Fail("return three arrays, (grad_inputs, grad_kernel, grad_bias)")
+        shapes = [as_array(got, f"an array for {name}").shape for (name, _), got in zip(_BACKWARD_NAMES, value)]
+        if shapes[:2] == [expected[1].shape, expected[0].shape] and expected[0].shape != expected[1].shape:
+            raise Fail("grad_inputs has the shape of kernel and grad_kernel that of inputs: return them in the order "
+                       "(grad_inputs, grad_kernel, grad_bias), each with the shape of its own array")
         for (name, of), got, want in zip(_BACKWARD_NAMES, value, expected):
             got = as_array(got, f"an array for {name}")
             if got.shape != want.shape:
