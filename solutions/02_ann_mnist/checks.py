@@ -1,13 +1,15 @@
 """Trusted checks for lesson 02 (see dlcourse/grading/checks.py). Instructor-only: never released.
 
 Ported from the hidden tests of 02_ann_mnist.ipynb. Every expected value is computed here, from first principles
-(a perceptron written out below, the initialiser formulas) or an independent oracle (Keras's Dense layer,
-activations, initialisers, count_params and fit).
+(a perceptron written out below, the initialiser formulas, the chain rule for a dense layer's gradients, confirmed
+by central differences) or an independent oracle (Keras's Dense layer, activations, initialisers, count_params and
+fit).
 """
 
 import numpy as np
 
-from dlcourse.grading.checks import Case, Fail, Registry, as_array, close, equal, model_check, rebuild
+from dlcourse.grading.checks import (Case, Fail, Registry, all_of, args_unchanged, as_array, close, equal,
+                                     model_check, rebuild)
 
 CHECKS = Registry()
 
@@ -172,6 +174,123 @@ def dense_forward(rng):
             else:
                 yield Case("dense_forward", (x, k, b), {"activation": "relu"},
                            check=close(expected, atol=1e-4, rtol=1e-4), label=f"{shape} with ReLU")
+
+
+# ------------------------------------------------------------------------------------------ dense_backward
+
+def _backward_formula(inputs, kernel, upstream):
+    """The chain rule for Y = X W + B in matrix form (float64): (dL/dX, dL/dW, dL/dB)."""
+    inputs, kernel, upstream = (np.asarray(a, dtype=np.float64) for a in (inputs, kernel, upstream))
+    return upstream @ kernel.T, inputs.T @ upstream, upstream.sum(axis=0)
+
+
+def _backward_differences(inputs, kernel, bias, upstream, step=1e-3):
+    """Central differences of L = sum(upstream * (X W + B)) with respect to every entry of X, W and B."""
+    arrays = [np.array(a, dtype=np.float64) for a in (inputs, kernel, bias)]
+    upstream = np.asarray(upstream, dtype=np.float64)
+
+    def loss():
+        return float(np.sum(upstream * (arrays[0] @ arrays[1] + arrays[2])))
+
+    gradients = []
+    for array in arrays:
+        gradient = np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            original = array[index]
+            array[index] = original + step
+            plus = loss()
+            array[index] = original - step
+            minus = loss()
+            array[index] = original
+            gradient[index] = (plus - minus) / (2 * step)
+        gradients.append(gradient)
+    return gradients
+
+
+_BACKWARD_NAMES = (("grad_inputs", "inputs"), ("grad_kernel", "kernel"), ("grad_bias", "bias"))
+
+
+def _gradients(inputs, kernel, bias, upstream):
+    """The three gradients of a dense layer, each with its shape; the oracle is the matrix formula, which must agree
+    with central differences."""
+    expected = _backward_formula(inputs, kernel, upstream)
+    for formula, difference in zip(expected, _backward_differences(inputs, kernel, bias, upstream)):
+        assert np.allclose(formula, difference, atol=1e-6), "the two oracles disagree"
+    samples = np.shape(upstream)[0]
+    kernel64, upstream64 = np.asarray(kernel, np.float64), np.asarray(upstream, np.float64)
+
+    def check(result):
+        value = result.value
+        if not isinstance(value, (tuple, list)) or len(value) != 3:
+            raise Fail("return three arrays, (grad_inputs, grad_kernel, grad_bias)")
+        shapes = [as_array(got, f"an array for {name}").shape for (name, _), got in zip(_BACKWARD_NAMES, value)]
+        if shapes[:2] == [expected[1].shape, expected[0].shape] and expected[0].shape != expected[1].shape:
+            raise Fail("grad_inputs has the shape of kernel and grad_kernel that of inputs: return them in the order "
+                       "(grad_inputs, grad_kernel, grad_bias), each with the shape of its own array")
+        for (name, of), got, want in zip(_BACKWARD_NAMES, value, expected):
+            got = as_array(got, f"an array for {name}")
+            if got.shape != want.shape:
+                hint = ""
+                if got.shape == want.shape[::-1] and got.ndim == 2:
+                    hint = " Did you transpose?"
+                elif name == "grad_bias":
+                    hint = " Sum upstream over the samples (axis 0) only."
+                raise Fail(f"{name} should have the shape of {of} {want.shape}, got {got.shape}.{hint}")
+        tolerance = dict(atol=1e-4, rtol=1e-4)
+        for (name, of), got, want in zip(_BACKWARD_NAMES, value, expected):
+            got = as_array(got).astype(np.float64)
+            if np.allclose(got, want, **tolerance):
+                continue
+            if name == "grad_bias" and samples > 1 and np.allclose(got * samples, want, **tolerance):
+                raise Fail("grad_bias is the mean of upstream over the samples; it should be the sum (upstream "
+                           "already carries any 1/samples of the loss)")
+            if name == "grad_kernel" and want.shape[0] == want.shape[1] and np.allclose(got, want.T, **tolerance):
+                raise Fail("grad_kernel is transposed: entry [i, j] belongs to input i and neuron j")
+            if name == "grad_inputs" and kernel64.shape[0] == kernel64.shape[1] and np.allclose(
+                    got, upstream64 @ kernel64, **tolerance):
+                raise Fail("grad_inputs multiplies upstream by the kernel; it needs the kernel transposed")
+            raise Fail(f"the values of {name} are wrong")
+    return check
+
+
+def _backward_case(inputs, kernel, bias, upstream, label, unchanged=False):
+    check = _gradients(inputs, kernel, bias, upstream)
+    if unchanged:
+        check = all_of(check, args_unchanged(inputs.copy(), kernel.copy(), bias.copy(), upstream.copy()))
+    return Case("dense_backward", (inputs, kernel, bias, upstream), check=check, label=label, echo_args=unchanged)
+
+
+@CHECKS.exercise("dense_backward-test")
+def dense_backward(rng):
+    inputs = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
+    kernel = np.array([[1.0, -1.0, 0.0], [0.5, 2.0, -3.0]])
+    bias = np.array([0.0, 1.0, -1.0])
+    upstream = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0], [0.0, -1.0, 1.0]])
+    yield _backward_case(inputs, kernel, bias, upstream, "the example in the notebook")
+    yield _backward_case(inputs[:1], kernel, bias, upstream[:1], "the notebook's example with one sample")
+
+    def layer(samples, n, m, dtype="float64"):
+        return tuple(rng.normal(size=shape).astype(dtype) for shape in ((samples, n), (n, m), (m,), (samples, m)))
+
+    for (samples, n, m), label in (((1, 4, 3), "one sample through a non-square layer"),
+                                   ((7, 3, 5), "a batch through a layer that widens"),
+                                   ((9, 6, 2), "a batch through a layer that narrows"),
+                                   ((5, 4, 4), "a batch through a square layer"),
+                                   ((1, 3, 3), "one sample through a square layer"),
+                                   ((6, 1, 3), "a layer with one input feature"),
+                                   ((8, 5, 1), "a layer with one neuron"),
+                                   ((1, 1, 1), "one sample, one input, one neuron")):
+        yield _backward_case(*layer(samples, n, m), label)
+    yield _backward_case(*layer(int(rng.integers(10, 33)), int(rng.integers(2, 9)), int(rng.integers(2, 9)),
+                                "float32"), "a float32 batch")
+    for _ in range(3):
+        yield _backward_case(*layer(int(rng.integers(1, 17)), int(rng.integers(1, 9)), int(rng.integers(1, 9))),
+                             "a random layer")
+    zero_inputs, zero_kernel, zero_bias, zero_upstream = layer(4, 3, 2)
+    yield _backward_case(zero_inputs, zero_kernel, zero_bias, np.zeros_like(zero_upstream),
+                         "an upstream gradient of zeros")
+    yield _backward_case(*layer(int(rng.integers(2, 9)), 3, 5), "a batch whose arrays must not change",
+                         unchanged=True)
 
 
 # ------------------------------------------------------------------------------------------ count_dense_parameters
