@@ -226,7 +226,8 @@ def conv_bn_relu(rng):
         if momentum is not None:
             kwargs["momentum"] = momentum
         yield Case("conv_bn_relu", args, kwargs, label=label,
-                   check=_conv_bn_relu_check(rng, shape, filters, kernel_size or 3, 0.9 if momentum is None else momentum))
+                   check=_conv_bn_relu_check(rng, shape, filters, kernel_size or 3,
+                                             0.9 if momentum is None else momentum))
 
 
 # ------------------------------------------------------------------------------------------ make_augmentation
