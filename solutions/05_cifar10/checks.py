@@ -6,55 +6,9 @@ from the notebook. Keras is imported lazily, inside the generators and checks.
 
 import numpy as np
 
-from dlcourse.grading.checks import Case, Fail, Registry, args_unchanged, as_array, model_check, number, rebuild
+from dlcourse.grading.checks import Case, Fail, Input, Registry, args_unchanged, as_array, model_check, number, rebuild
 
 CHECKS = Registry()
-
-
-# ------------------------------------------------------------------------------------------ split_validation
-
-def _split_check(images, labels, valid_size):
-    """((train_x, train_y), (valid_x, valid_y)): the first `valid_size` examples validate, the rest train."""
-    want = {"validation images": images[:valid_size], "validation labels": labels[:valid_size],
-            "training images": images[valid_size:], "training labels": labels[valid_size:]}
-
-    def pair(value, what):
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise Fail(f"return ((train_images, train_labels), (valid_images, valid_labels)); the {what} part "
-                       "is not a pair")
-        return value
-
-    def check(result):
-        train, valid = pair(result.value, "whole")
-        got = dict(zip(("training images", "training labels"), pair(train, "training")))
-        got.update(zip(("validation images", "validation labels"), pair(valid, "validation")))
-        for what in ("validation images", "training images", "validation labels", "training labels"):
-            array = as_array(got[what], f"an array of {what}")
-            if array.shape != want[what].shape:
-                raise Fail(f"the {what} have shape {array.shape}, which is not the right shape (the validation "
-                           "set is the FIRST valid_size examples, the training set all the others)")
-            if not np.array_equal(array, want[what]):
-                raise Fail(f"the {what} are not the right ones, in the original order")
-    return check
-
-
-@CHECKS.exercise("split_validation-test")
-def split_validation(rng):
-    images = np.arange(10 * 2 * 2 * 3).reshape(10, 2, 2, 3)
-    labels = np.arange(10).reshape(10, 1) % 4
-    yield Case("split_validation", (images, labels, 3), check=_split_check(images, labels, 3),
-               label="the example in the notebook")
-    count = int(rng.integers(40, 61))
-    kinds = ((count, int(rng.integers(2, 11)), "a random image batch"),
-             (int(rng.integers(15, 26)), 1, "a single validation example"),
-             (int(rng.integers(25, 41)), None, "all but one example for validation"))
-    for count, valid_size, label in kinds:
-        valid_size = count - 1 if valid_size is None else valid_size
-        images = rng.integers(0, 256, size=(count, 4, 4, 3), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=(count, 1)).astype(np.uint8)
-        yield Case("split_validation", (images, labels, valid_size), echo_args=True, label=label,
-                   check=lambda result, c=_split_check(images, labels, valid_size),
-                   u=args_unchanged(images.copy(), labels.copy()): (c(result), u(result)))
 
 
 # ------------------------------------------------------------------------------------------ build_seed_cnn
@@ -72,17 +26,17 @@ _LAYER_KEYS = {
 }
 
 
-def _seed_cnn_reference():
+def _seed_cnn_reference(input_shape=(32, 32, 3), num_classes=10):
     import keras
     from keras import layers
 
     return keras.Sequential([
-        keras.Input(shape=(32, 32, 3)),
+        keras.Input(shape=input_shape),
         layers.Conv2D(16, (2, 2), padding="same", activation="relu"), layers.MaxPooling2D((2, 2)),
         layers.Conv2D(32, (2, 2), padding="same", activation="relu"), layers.MaxPooling2D((2, 2)),
         layers.Conv2D(64, (2, 2), padding="same", activation="relu"), layers.MaxPooling2D((2, 2)),
         layers.Dropout(0.3), layers.Flatten(), layers.Dense(500, activation="relu"),
-        layers.Dropout(0.4), layers.Dense(10, activation="softmax")])
+        layers.Dropout(0.4), layers.Dense(num_classes, activation="softmax")])
 
 
 def _same_setting(got, want) -> bool:
@@ -96,21 +50,37 @@ def _same_setting(got, want) -> bool:
     return got == want
 
 
-def _seed_cnn_check(rng):
+def _same_outputs(model, reference, images, rng_seed, what):
+    """Random weights (from `rng_seed`) into both models; Fail unless they compute the same outputs."""
+    import keras
+
+    weights_rng = np.random.default_rng(rng_seed)
+    weights = [weights_rng.normal(0, 0.1, size=w.shape).astype("float32") for w in reference.get_weights()]
+    reference.set_weights(weights)
+    try:
+        model.set_weights(weights)
+    except Exception:  # noqa: BLE001
+        raise Fail(f"the model's weights are not laid out like {what}'s") from None
+    got = keras.ops.convert_to_numpy(model(images, training=False))
+    want = keras.ops.convert_to_numpy(reference(images, training=False))
+    if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
+        raise Fail(f"with the same weights, the model's outputs differ from {what}'s")
+
+
+def _seed_cnn_check(rng, input_shape=(32, 32, 3), num_classes=10):
     weight_seed = int(rng.integers(2**31))
-    images = rng.uniform(0, 1, size=(4, 32, 32, 3)).astype("float32")
+    images = rng.uniform(0, 1, size=(4,) + tuple(input_shape)).astype("float32")
 
     def judge(data):
-        import keras
-
-        reference = _seed_cnn_reference()
+        reference = _seed_cnn_reference(input_shape, num_classes)
         model = rebuild(data)
         if not getattr(model, "built", False) or not model.weights:
-            raise Fail("the model has no input shape: start it with keras.Input(shape=(32, 32, 3))")
-        if tuple(model.input_shape) != (None, 32, 32, 3):
-            raise Fail(f"the input shape is {tuple(model.input_shape)}; CIFAR-10 images are 32×32×3")
-        if tuple(model.output_shape) != (None, 10):
-            raise Fail(f"the output shape is {tuple(model.output_shape)}; it should be one score per class")
+            raise Fail("the model has no input shape: start it with keras.Input(shape=input_shape)")
+        if tuple(model.input_shape) != (None,) + tuple(input_shape):
+            raise Fail(f"the input shape is {tuple(model.input_shape)}, not the one asked for: use input_shape")
+        if tuple(model.output_shape) != (None, num_classes):
+            raise Fail(f"the output shape is {tuple(model.output_shape)}; it should be one score per class "
+                       "(num_classes)")
         got_layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
         want_layers = reference.layers
         for index, (got, want) in enumerate(zip(got_layers, want_layers), start=1):
@@ -130,25 +100,134 @@ def _seed_cnn_check(rng):
             raise Fail(f"the model has {len(got_layers)} layers after the input, which is not the seed CNN's "
                        "number of layers")
         if model.count_params() != reference.count_params():
-            raise Fail(f"the model has {model.count_params():,} parameters, not the seed CNN's 528,054")
-        # Behaviour: the same random weights in both must give the same probabilities.
-        weights_rng = np.random.default_rng(weight_seed)
-        weights = [weights_rng.normal(0, 0.1, size=w.shape).astype("float32") for w in reference.get_weights()]
-        reference.set_weights(weights)
-        try:
-            model.set_weights(weights)
-        except Exception:  # noqa: BLE001
-            raise Fail("the model's weights are not laid out like the seed CNN's") from None
-        got = keras.ops.convert_to_numpy(model(images, training=False))
-        want = keras.ops.convert_to_numpy(reference(images, training=False))
-        if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
-            raise Fail("with the same weights, the model's outputs differ from the seed CNN's")
+            raise Fail(f"the model has {model.count_params():,} parameters, not the right number for this input "
+                       "shape and number of classes")
+        _same_outputs(model, reference, images, weight_seed, "the seed CNN")
     return model_check(judge)
 
 
 @CHECKS.exercise("build_seed_cnn-test")
 def build_seed_cnn(rng):
     yield Case("build_seed_cnn", (), check=_seed_cnn_check(rng), label="the example in the notebook", seconds=60)
+    side = int(rng.integers(16, 41))
+    kinds = [(((28, 28, 1), 5), False, "the grey 28×28 example in the notebook"),
+             (((side, side, 3), int(rng.integers(2, 21))), False, "another image size and number of classes"),
+             (((int(rng.integers(16, 25)), int(rng.integers(33, 49)), int(rng.integers(1, 5))),
+               int(rng.integers(2, 13))), True, "a non-square input with other channels, by keyword")]
+    for (shape, classes), by_keyword, label in kinds:
+        args, kwargs = ((), {"input_shape": shape, "num_classes": classes}) if by_keyword else ((shape, classes), {})
+        yield Case("build_seed_cnn", args, kwargs, check=_seed_cnn_check(rng, shape, classes), label=label,
+                   seconds=60)
+
+
+# ------------------------------------------------------------------------------------------ conv_bn_relu
+
+_CONV_KEYS = {"kernel_size": "kernel size", "strides": "strides", "padding": "padding",
+              "dilation_rate": "dilation rate", "groups": "groups", "data_format": "data format"}
+
+
+def _conv_bn_relu_check(rng, shape, filters, kernel_size, momentum):
+    """The block against Conv2D(filters, kernel_size, 'same', no bias) -> BatchNormalization(momentum) -> ReLU."""
+    weight_seed = int(rng.integers(2**31))
+    images = rng.normal(0.5, 1.5, size=(6,) + tuple(shape)).astype("float32")
+
+    def judge(data):
+        import keras
+        from keras import layers
+
+        model = rebuild(data)
+        inputs = keras.Input(shape=shape)
+        x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False)(inputs)
+        x = layers.BatchNormalization(momentum=momentum)(x)
+        reference = keras.Model(inputs, layers.ReLU()(x))
+        got_layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+        kinds = [type(layer).__name__ for layer in got_layers]
+        if len(kinds) != 3 or kinds[:2] != ["Conv2D", "BatchNormalization"] or kinds[2] not in ("ReLU", "Activation"):
+            raise Fail("the block should be exactly three layers: Conv2D, then BatchNormalization, then a ReLU")
+        conv, norm, relu = got_layers
+        conv_config, want_conv = conv.get_config(), reference.layers[1].get_config()
+        if conv_config.get("use_bias"):
+            raise Fail("the convolution has a bias; leave it out (use_bias=False): BatchNormalization's beta "
+                       "replaces it")
+        if conv_config.get("filters") != filters:
+            raise Fail("the convolution does not have `filters` filters")
+        for key, what in _CONV_KEYS.items():
+            if not _same_setting(conv_config.get(key), want_conv.get(key)):
+                raise Fail(f"the convolution has the wrong {what}" + (" (use padding='same')" if key == "padding"
+                                                                       else ""))
+        if conv_config.get("activation") not in ("linear", None):
+            raise Fail("the convolution has an activation of its own; the ReLU comes after BatchNormalization")
+        norm_config, want_norm = norm.get_config(), reference.layers[2].get_config()
+        if not _same_setting(norm_config.get("momentum"), momentum):
+            raise Fail("BatchNormalization does not use the `momentum` argument")
+        if norm_config.get("axis") not in (-1, len(shape), [-1], [len(shape)]):
+            raise Fail("BatchNormalization should normalise over the channels, the last axis")
+        for key, what in (("epsilon", "epsilon"), ("center", "beta (center)"), ("scale", "gamma (scale)")):
+            if not _same_setting(norm_config.get(key), want_norm.get(key)):
+                raise Fail(f"BatchNormalization should keep Keras's default {what}")
+        relu_config = relu.get_config()
+        if kinds[2] == "Activation" and relu_config.get("activation") != "relu":
+            raise Fail("the last layer should be a ReLU")
+        if kinds[2] == "ReLU" and any(relu_config.get(key) not in (None, 0, 0.0)
+                                      for key in ("max_value", "negative_slope", "threshold")):
+            raise Fail("the last layer should be a plain ReLU (no max value, slope or threshold)")
+        if tuple(model.output.shape[1:]) != tuple(reference.output.shape[1:]):
+            raise Fail(f"the block outputs shape {tuple(model.output.shape[1:])}, not the right one "
+                       "(padding='same' keeps the size)")
+        if model.count_params() != reference.count_params():
+            raise Fail(f"the block has {model.count_params():,} parameters, not the right number")
+        # Behaviour, with the same random kernel, gamma, beta and moving statistics: prediction, then training.
+        weights_rng = np.random.default_rng(weight_seed)
+        kernel = weights_rng.normal(0, 0.5, size=reference.layers[1].kernel.shape).astype("float32")
+        gamma, beta = (weights_rng.normal(1, 0.3, size=filters).astype("float32"),
+                       weights_rng.normal(0, 0.5, size=filters).astype("float32"))
+        moving_mean = weights_rng.normal(0, 1, size=filters).astype("float32")
+        moving_variance = weights_rng.uniform(0.5, 3, size=filters).astype("float32")
+        reference.layers[1].set_weights([kernel])
+        reference.layers[2].set_weights([gamma, beta, moving_mean, moving_variance])
+        try:
+            conv.set_weights([kernel])
+            norm.set_weights([gamma, beta, moving_mean, moving_variance])
+        except Exception:  # noqa: BLE001
+            raise Fail("the layers' weights are not laid out like a Conv2D without bias and a BatchNormalization") \
+                from None
+        for training, mode in ((False, "prediction (training=False, the moving statistics)"),
+                               (True, "training (training=True, the batch's statistics)")):
+            got = keras.ops.convert_to_numpy(model(images, training=training))
+            want = keras.ops.convert_to_numpy(reference(images, training=training))
+            if got.shape != want.shape or not np.allclose(got, want, atol=1e-4, rtol=1e-4):
+                raise Fail(f"in {mode} the block computes something else than convolution, batch normalisation "
+                           "and ReLU with the same weights")
+    return model_check(judge)
+
+
+@CHECKS.exercise("conv_bn_relu-test")
+def conv_bn_relu(rng):
+    yield Case("conv_bn_relu", (Input((16, 16, 3)), 8), check=_conv_bn_relu_check(rng, (16, 16, 3), 8, 3, 0.9),
+               label="the example in the notebook")
+    yield Case("conv_bn_relu", (Input((9, 12, 5)), 6), {"kernel_size": 5, "momentum": 0.8},
+               check=_conv_bn_relu_check(rng, (9, 12, 5), 6, 5, 0.8), label="the second example in the notebook")
+    side = int(rng.integers(6, 15))
+    kinds = [((side, side, int(rng.integers(1, 7))), int(rng.integers(2, 13)), None, None,
+              "a random input with the default kernel size and momentum"),
+             ((int(rng.integers(5, 11)), int(rng.integers(11, 18)), int(rng.integers(2, 5))),
+              int(rng.integers(3, 10)), 1, float(rng.uniform(0.5, 0.95)), "a 1×1 kernel and another momentum"),
+             ((int(rng.integers(6, 12)),) * 2 + (int(rng.integers(8, 17)),), int(rng.integers(10, 25)), 2, None,
+              "an even kernel size"),
+             ((int(rng.integers(12, 20)),) * 2 + (3,), int(rng.integers(4, 9)), 7, float(rng.uniform(0.6, 0.99)),
+              "a large kernel")]
+    for index, (shape, filters, kernel_size, momentum, label) in enumerate(kinds):
+        args, kwargs = (Input(shape), filters), {}
+        if kernel_size is not None:
+            if index % 2:
+                args += (kernel_size,)
+            else:
+                kwargs["kernel_size"] = kernel_size
+        if momentum is not None:
+            kwargs["momentum"] = momentum
+        yield Case("conv_bn_relu", args, kwargs, label=label,
+                   check=_conv_bn_relu_check(rng, shape, filters, kernel_size or 3,
+                                             0.9 if momentum is None else momentum))
 
 
 # ------------------------------------------------------------------------------------------ make_augmentation
@@ -264,6 +343,86 @@ def step_schedule(rng):
                    label="the epoch just before a boundary")
         yield Case("step_schedule", (boundary, 1.0, (boundary,), 0.5), check=_rate_check(0.5),
                    label="the epoch at a boundary (the rate drops AT it)")
+
+
+# ------------------------------------------------------------------------------------------ warmup_cosine
+
+def _warmup_cosine(epoch, peak=1e-3, warmup=5, total=40):
+    """The NumPy oracle: linear warm-up peak*(e+1)/warmup for e < warmup, then half a cosine wave from the peak at
+    e = warmup towards 0 at e = total, and 0 from total on."""
+    e = np.asarray(epoch, dtype=np.float64)
+    warm = peak * (e + 1) / max(warmup, 1)
+    cosine = peak * 0.5 * (1 + np.cos(np.pi * (e - warmup) / (total - warmup)))
+    return float(np.where(e < warmup, warm, np.where(e < total, cosine, 0.0)))
+
+
+def _warmup_hint(epoch, warmup, total) -> str:
+    """What the rate at this kind of epoch should be, in words (never the inputs or the number)."""
+    if epoch == 0 and warmup > 0:
+        return ("in the first epoch (epoch 0) the rate should be peak_rate / warmup_epochs: the warm-up's first "
+                "step, not 0, since that epoch trains too")
+    if epoch < warmup - 1:
+        return ("during warm-up the rate should rise linearly, peak_rate * (epoch + 1) / warmup_epochs")
+    if epoch == warmup - 1:
+        return ("at the end of warm-up (epoch warmup_epochs - 1) the rate should be the peak rate")
+    if epoch == warmup:
+        return ("the cosine part should start at the peak rate at epoch warmup_epochs" +
+                (" (with no warm-up, the first epoch uses the peak rate)" if warmup == 0 else ""))
+    if epoch == total - 1:
+        return ("at the last epoch (total_epochs - 1) the rate should be small but not yet 0: the cosine reaches 0 "
+                "at total_epochs, one past the last epoch")
+    if epoch < total:
+        return ("after warm-up the rate should follow peak_rate * (1 + cos(pi * t)) / 2, with "
+                "t = (epoch - warmup_epochs) / (total_epochs - warmup_epochs)")
+    return "from total_epochs on the rate should stay 0"
+
+
+def _warmup_check(epoch, peak, warmup, total):
+    expected = _warmup_cosine(epoch, peak, warmup, total)
+
+    def check(result):
+        value = result.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Fail(f"returned {'a ' + type(value).__name__ if value is not None else 'None'}, not a single "
+                       "number; return a Python float")
+        if not isinstance(value, float):
+            raise Fail(f"returned a {type(value).__name__}; return a Python float, which is what Keras expects")
+        if not abs(value - expected) <= 1e-12 * peak + 1e-6 * abs(expected):
+            raise Fail(_warmup_hint(epoch, warmup, total))
+    return check
+
+
+@CHECKS.exercise("warmup_cosine-test")
+def warmup_cosine(rng):
+    yield Case("warmup_cosine", (0,), check=_warmup_check(0, 1e-3, 5, 40), label="the example in the notebook")
+    # The default schedule at every epoch, past the end too.
+    for epoch in range(1, 46):
+        yield Case("warmup_cosine", (epoch,), check=_warmup_check(epoch, 1e-3, 5, 40), label="the default schedule")
+    yield Case("warmup_cosine", (25, 1.0, 5, 45), check=_warmup_check(25, 1.0, 5, 45),
+               label="the half-way example in the notebook")
+    # Random schedules: boundaries (first epoch, end of warm-up, start of cosine, last epoch, past the end) and
+    # random epochs in between.
+    for warmup, label in ((0, "a schedule without warm-up"), (1, "a one-epoch warm-up"),
+                          (int(rng.integers(2, 8)), "a random schedule"),
+                          (int(rng.integers(8, 20)), "a long warm-up")):
+        total = warmup + int(rng.integers(3, 60))
+        peak = float(10 ** rng.uniform(-4, 0))
+        epochs = {0, max(warmup - 1, 0), warmup, warmup + 1, total - 1, total, total + int(rng.integers(1, 20))}
+        epochs.update(int(e) for e in rng.integers(0, total, size=5))
+        for epoch in sorted(epochs):
+            args = (epoch, peak, warmup, total)
+            if epoch % 2:
+                yield Case("warmup_cosine", args, check=_warmup_check(*args), label=label)
+            else:
+                yield Case("warmup_cosine", (epoch,), {"peak_rate": peak, "warmup_epochs": warmup,
+                                                       "total_epochs": total},
+                           check=_warmup_check(*args), label=label + ", by keyword")
+    # A cosine half-way point that is an exact epoch: half the peak.
+    warmup, half = int(rng.integers(1, 6)), int(rng.integers(3, 20))
+    peak = float(rng.uniform(0.1, 2.0))
+    yield Case("warmup_cosine", (warmup + half, peak, warmup, warmup + 2 * half),
+               check=_warmup_check(warmup + half, peak, warmup, warmup + 2 * half),
+               label="the middle of the cosine part (half the peak rate)")
 
 
 # ------------------------------------------------------------------------------------------ per_class_accuracy

@@ -1,10 +1,14 @@
-"""Round-trip case for lesson 05: a plausible mistake, dropping the rate one epoch late (epoch > boundary)."""
+"""Round-trip case for lesson 05: a plausible mistake, a warm-up that starts at 0 (peak * epoch / warmup_epochs)."""
 
 WRONG_ANSWER = {
-    "grade_id": "step_schedule",
-    "source": '''def step_schedule(epoch, initial_rate=0.01, boundaries=(20, 50), factor=0.1):
-    """Learning rate for `epoch` (counted from 0): multiplied by `factor` at each boundary reached."""
-    passed = sum(1 for boundary in boundaries if epoch > boundary)
-    return float(initial_rate * factor ** passed)
+    "grade_id": "warmup_cosine",
+    "source": '''def warmup_cosine(epoch, peak_rate=1e-3, warmup_epochs=5, total_epochs=40):
+    """Linear warm-up to `peak_rate` over `warmup_epochs`, then half a cosine wave down to 0 at `total_epochs`."""
+    if epoch < warmup_epochs:
+        return float(peak_rate * epoch / warmup_epochs)
+    if epoch >= total_epochs:
+        return 0.0
+    progress = (epoch - warmup_epochs) / (total_epochs - warmup_epochs)
+    return float(peak_rate * 0.5 * (1 + math.cos(math.pi * progress)))
 ''',
 }
