@@ -38,10 +38,17 @@ def _failure_details(output_path: Path) -> dict:
 
 
 def notebook_parameters(notebook_path: Path) -> set[str]:
-    """The names a notebook's ``parameters`` cell declares (read from its source; no kernel)."""
-    import papermill
+    """The names a notebook's ``parameters`` cell assigns (read from its source; no kernel is started)."""
+    import ast
 
-    return set(papermill.inspect_notebook(str(notebook_path)))
+    import nbformat
+
+    for cell in nbformat.read(notebook_path, as_version=4).cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            targets = [target for node in ast.parse(cell.source).body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                       for target in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+            return {target.id for target in targets if isinstance(target, ast.Name)}
+    return set()
 
 
 def execute_lesson(repo: str, lesson: Lesson, source: str, profile: str, seed: int, backend: str | None,
