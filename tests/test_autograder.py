@@ -239,9 +239,12 @@ def test_interrupted_run_resumes(tiny, tmp_path):
            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     dlcourse("collect", "--from", str(download), "--root", str(root), env=tiny["env"])
     status_file = root / "autograde_status.json"
+    # Ctrl-C's default action, even where the suite itself was started in the background of a non-interactive
+    # shell: such a shell starts it with SIGINT ignored, every child inherits that, and Python then never raises
+    # KeyboardInterrupt, so the run would finish instead of stopping.
     run = subprocess.Popen([sys.executable, "-m", "dlcourse.cli", "autograde", "--root", str(root), "--jobs", "1",
                             "--no-progress"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+                           text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 180
     def graded_so_far():
         records = json.loads(status_file.read_text()) if status_file.is_file() else {}
