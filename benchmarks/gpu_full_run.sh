@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 WHEELS=(keras==3.15.1 namex optree papermill nbformat nbclient jupyter_client jupyter_core ipykernel ipython
         traitlets pyzmq tornado comm debugpy matplotlib-inline nest_asyncio decorator jedi parso prompt_toolkit
         wcwidth stack_data asttokens executing pure_eval pexpect ptyprocess fastjsonschema jsonschema
-        jsonschema-specifications referencing rpds-py platformdirs tenacity entrypoints ansicolors ipython_pygments_lexers)
+        jsonschema-specifications referencing rpds-py platformdirs tenacity entrypoints ansicolors ipython_pygments_lexers
+        nest-asyncio2)
 
 case "${1:-}" in
 prepare)
