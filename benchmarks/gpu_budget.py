@@ -31,7 +31,6 @@ GPU_STEP_SECONDS = 0.003  # per training step, whatever its size
 
 def forward_flops(model) -> int:
     """Multiply-adds x 2 of the weighted layers, for one image, walking nested models."""
-    import keras
     from keras import layers
 
     total = 0
@@ -47,14 +46,12 @@ def forward_flops(model) -> int:
                 per_output = math.prod(kernel[:-1])
                 outputs = positions * kernel[-1]
             total += 2 * per_output * outputs
-    del keras
     return int(total)
 
 
 def cpu_step_seconds(model, batch_size: int, steps: int, forward_only: bool = False) -> float:
     """Median seconds of a compiled training step (or a forward pass) on random data at the full batch size, the
     first one excluded (it compiles)."""
-    import keras
     import numpy as np
 
     inputs = np.random.default_rng(0).random((batch_size, *model.input_shape[1:]), dtype="float32")
@@ -68,7 +65,6 @@ def cpu_step_seconds(model, batch_size: int, steps: int, forward_only: bool = Fa
         started = time.perf_counter()
         step()
         times.append(time.perf_counter() - started)
-    del keras
     return float(np.median(times))
 
 
